@@ -1,0 +1,229 @@
+"""Fixtures shared by every test.
+
+The suite runs on a fresh SQLite file by default and on a fresh PostgreSQL database when
+``TRACKER_TEST_DATABASE_URL`` names a server. The schema is built once per run through the
+Alembic migrations (so they are exercised too); after each test every table is emptied.
+"""
+
+import os
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from tracker import create_app
+from tracker.auth.models import StaffUser
+from tracker.auth.services import create_token, hash_password
+from tracker.db import db
+from tracker.journeys.services import JourneyDetails, start_journey
+from tracker.pathways.services import latest_template, load_directory
+from tracker.patients.models import Patient
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in the demo clinic (Asia/Jakarta)
+
+
+def _make_postgres_database(server_url: str) -> tuple[str, Callable[[], None]]:
+    url = make_url(server_url)
+    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    server = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if server:
+        url, drop = _make_postgres_database(server)
+    else:
+        url, drop = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}", lambda: None
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def make_database(tmp_path_factory) -> Callable[[], str]:
+    """A factory of empty databases of the kind under test (for migration tests)."""
+    drops = []
+
+    def make() -> str:
+        server = os.environ.get("TRACKER_TEST_DATABASE_URL")
+        if server:
+            url, drop = _make_postgres_database(server)
+            drops.append(drop)
+            return url
+        return f"sqlite:///{tmp_path_factory.mktemp('empty') / 'empty.sqlite'}"
+
+    yield make
+    for drop in drops:
+        drop()
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., StaffUser]:
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "coordinator", **overrides) -> StaffUser:
+        n = next(counter)
+        values = {
+            "email": f"{role}{n}@clinic.test",
+            "name": f"{role.title()} {n}",
+            "role": role,
+            "password_hash": _PASSWORD_HASH,
+        }
+        values.update(overrides)
+        user = StaffUser(**values)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def coordinator(make_user) -> StaffUser:
+    return make_user("coordinator", name="Cora Ordinator")
+
+
+@pytest.fixture
+def surgeon(make_user) -> StaffUser:
+    return make_user("clinician", name="Dr Sita Surgeon")
+
+
+@pytest.fixture
+def make_patient(app) -> Callable[..., Patient]:
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides) -> Patient:
+        n = next(counter)
+        values = {
+            "mrn": f"MRN{n:05d}",
+            "given_name": f"Given{n}",
+            "family_name": f"Family{n}",
+            "birth_date": date(1970, 5, 17),
+            "sex": "female",
+            "phone": "+6281234567890",
+            "email": f"patient{n}@example.test",
+            "language": "en",
+            "timezone": "Asia/Jakarta",
+            "consent_email": True,
+            "consent_sms": True,
+        }
+        values.update(overrides)
+        patient = Patient(**values)
+        db.session.add(patient)
+        db.session.commit()
+        return patient
+
+    return make
+
+
+@pytest.fixture
+def templates(app):
+    load_directory(now=NOW)
+    db.session.commit()
+    return {"teld": latest_template("teld"), "il": latest_template("interlaminar-decompression")}
+
+
+@pytest.fixture
+def make_journey(app, templates, make_patient, coordinator, surgeon):
+    def make(patient: Patient | None = None, template: str = "teld", **overrides):
+        details = {
+            "condition": "herniated_disc",
+            "levels": "L4-L5",
+            "side": "left",
+            "approach": "transforaminal",
+            "anesthesia": "local_sedation",
+            "consultation_date": date(2026, 11, 20),
+            "surgery_at": datetime(2026, 12, 10, 1, 30, tzinfo=UTC),  # 08:30 in Jakarta
+            "surgeon": surgeon,
+        }
+        details.update(overrides)
+        journey = start_journey(
+            patient or make_patient(),
+            templates[template],
+            JourneyDetails(**details),
+            actor=coordinator,
+            now=NOW,
+        )
+        db.session.commit()
+        return journey
+
+    return make
+
+
+@pytest.fixture
+def api_headers(app, coordinator) -> Callable[..., dict]:
+    """Bearer headers for a staff user (the coordinator unless given)."""
+
+    def headers(user: StaffUser | None = None) -> dict:
+        token, _ = create_token(user or coordinator, now=NOW)
+        db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside a ``with count_queries() as counter:`` block."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting

@@ -1,0 +1,32 @@
+"""Tracker: the surgical journey of every patient of an endoscopic spine clinic."""
+
+from pathlib import Path
+
+from flask import Flask
+
+import config
+from tracker import api, cli, extensions, web
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_object(config.load("testing" if test_config else None))
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(exist_ok=True)
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    web.init_app(app)
+
+    api.init_app(app)
+    cli.init_app(app)
+    return app

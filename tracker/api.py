@@ -1,0 +1,28 @@
+"""The JSON API under /api/v1. Each domain keeps its endpoints in its own ``api.py``."""
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_smorest import Api
+
+from tracker.api_support import domain_error, integrity_error
+from tracker.errors import DomainError
+from tracker.extensions import csrf
+from tracker.journeys.api import blp as journeys_blp
+from tracker.patients.api import blp as patients_blp
+
+PREFIX = "/api/v1"
+BLUEPRINTS = (patients_blp, journeys_blp)
+
+
+def init_app(app: Flask) -> None:
+    # One Api per app: its OpenAPI document is built as the blueprints register.
+    api = Api(app)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "flask tokens create EMAIL"}
+    )
+    api.spec.options["security"] = [{"bearer": []}]
+    for blp in BLUEPRINTS:
+        csrf.exempt(blp)
+        api.register_blueprint(blp, url_prefix=PREFIX)
+    app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(sa.exc.IntegrityError, integrity_error)

@@ -1,0 +1,39 @@
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.db import UTCDateTime, db, utcnow
+
+
+class AuditEvent(db.Model):
+    """One change to clinical or staff data. Rows are only ever inserted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: when the change happened (UTC)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: the staff user who made it; empty for the system or a command-line job
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    #: who made it, as shown to a person ("system", "cli", "patient portal", a staff name)
+    actor_label: Mapped[str] = mapped_column(sa.String(200))
+    #: dotted verb, e.g. ``journey.advance``
+    action: Mapped[str] = mapped_column(sa.String(80), index=True)
+    #: the patient whose record changed, when there is one
+    patient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[int | None]
+    #: what changed: ``{"field": [old, new]}`` or a small description
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
+@sa.event.listens_for(AuditEvent, "before_update")
+def _refuse_update(mapper, connection, target):
+    raise RuntimeError("audit events are append-only")
+
+
+@sa.event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise RuntimeError("audit events are append-only")

@@ -1,0 +1,580 @@
+"""The rules of a patient's journey: start, advance, move back, cancel, complete, reschedule.
+
+Services flush but never commit; the request, command or job around them commits once.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from tracker.audit.services import diff, record
+from tracker.auth.models import StaffUser
+from tracker.db import db
+from tracker.errors import Conflict, FieldErrors, ValidationFailed
+from tracker.journeys.models import (
+    ANESTHESIA,
+    APPOINTMENT_KINDS,
+    APPROACHES,
+    CONDITIONS,
+    SIDES,
+    Appointment,
+    Journey,
+    Note,
+    StageTransition,
+    Task,
+)
+from tracker.pathways.models import STAGES, PathwayTemplate
+from tracker.patients.models import Patient
+from tracker.timeutil import at_local, clinic_tz
+
+LEVEL = re.compile(r"^(C[1-7]|T([1-9]|1[0-2])|L[1-5]|S1)-(C[2-7]|T([1-9]|1[0-2])|L[1-5]|S1)$")
+MOVING_ANCHORS = ("surgery", "discharge")
+
+
+@dataclass
+class JourneyDetails:
+    """What a coordinator enters to start a journey."""
+
+    condition: str
+    levels: str
+    side: str
+    approach: str
+    anesthesia: str
+    consultation_date: date
+    surgery_at: datetime | None = None
+    surgeon: StaffUser | None = None
+
+
+def active_journey(patient: Patient) -> Journey | None:
+    return db.session.scalar(
+        sa.select(Journey).where(Journey.patient_id == patient.id, Journey.status == "active")
+    )
+
+
+def normalize_levels(levels: str) -> str:
+    parts = [
+        p.strip().upper().replace("/", "-") for p in re.split(r"[,;]", levels or "") if p.strip()
+    ]
+    return ", ".join(parts)
+
+
+def _check_details(details: JourneyDetails, template: PathwayTemplate) -> None:
+    errors = FieldErrors()
+    if details.condition not in CONDITIONS:
+        errors.add("condition", f"Choose one of: {', '.join(CONDITIONS)}.")
+    if details.side not in SIDES:
+        errors.add("side", f"Choose one of: {', '.join(SIDES)}.")
+    if details.approach not in APPROACHES:
+        errors.add("approach", f"Choose one of: {', '.join(APPROACHES)}.")
+    if details.anesthesia not in ANESTHESIA:
+        errors.add("anesthesia", f"Choose one of: {', '.join(ANESTHESIA)}.")
+    levels = normalize_levels(details.levels)
+    if not levels or not all(LEVEL.match(p) for p in levels.split(", ")):
+        errors.add("levels", "Enter spinal levels such as L4-L5 or L4-L5, L5-S1.")
+    if details.surgeon is not None and (
+        details.surgeon.role != "clinician" or not details.surgeon.active
+    ):
+        errors.add("surgeon", "The surgeon must be an active clinician.")
+    if details.surgery_at is not None:
+        _check_surgery_time(details.surgery_at, details.consultation_date, errors)
+    errors.raise_if_any()
+    details.levels = levels
+
+
+def _check_surgery_time(surgery_at: datetime, consultation_date: date, errors: FieldErrors) -> None:
+    if surgery_at.tzinfo is None:
+        errors.add("surgery_at", "Give the surgery time with its time zone.")
+    elif surgery_at.astimezone(clinic_tz()).date() < consultation_date:
+        errors.add("surgery_at", "Surgery cannot be before the consultation.")
+
+
+def start_journey(
+    patient: Patient,
+    template: PathwayTemplate,
+    details: JourneyDetails,
+    *,
+    actor: StaffUser | None,
+    now: datetime,
+) -> Journey:
+    """Start ``patient`` on ``template``: create its tasks and planned appointments."""
+    _check_details(details, template)
+    if active_journey(patient) is not None:
+        raise Conflict("This patient already has an active journey; finish or cancel it first.")
+    journey = Journey(
+        patient=patient,
+        template=template,
+        condition=details.condition,
+        levels=details.levels,
+        side=details.side,
+        approach=details.approach,
+        anesthesia=details.anesthesia,
+        surgeon=details.surgeon,
+        consultation_date=details.consultation_date,
+        surgery_at=details.surgery_at,
+        stage=STAGES[0],
+        status="active",
+        started_at=now,
+        started_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(journey)
+    tz = clinic_tz()
+    for stage in template.definition["stages"]:
+        for spec in stage.get("tasks", []):
+            anchor_day = journey.anchor_date(spec["anchor"], tz)
+            db.session.add(
+                Task(
+                    journey=journey,
+                    stage=stage["key"],
+                    key=spec["key"],
+                    titles=spec["title"],
+                    required=bool(spec.get("required", True)),
+                    anchor=spec["anchor"],
+                    offset_days=spec["offset_days"],
+                    due_on=anchor_day + timedelta(days=spec["offset_days"]) if anchor_day else None,
+                )
+            )
+    _plan_appointments(journey, now=now)
+    db.session.add(
+        StageTransition(
+            journey=journey,
+            from_stage=None,
+            to_stage=STAGES[0],
+            at=now,
+            by_id=getattr(actor, "id", None),
+        )
+    )
+    db.session.flush()
+    record(
+        "journey.start",
+        journey,
+        actor=actor,
+        patient_id=patient.id,
+        now=now,
+        details={
+            "template": f"{template.slug} v{template.version}",
+            "surgery_at": details.surgery_at,
+        },
+    )
+    return journey
+
+
+def _plan_appointments(journey: Journey, *, now: datetime) -> None:
+    """Create the template's appointments whose anchor is known and not yet booked."""
+    if journey.surgery_at is None:
+        return
+    tz = clinic_tz()
+    booked = {a.key for a in journey.appointments if a.key}
+    definition = journey.template.definition
+    if "surgery" not in booked:
+        db.session.add(
+            Appointment(
+                journey=journey,
+                key="surgery",
+                kind="surgery",
+                title=f"Surgery: {journey.template.name}",
+                starts_at=journey.surgery_at,
+                duration_minutes=int(definition.get("procedure_minutes", 90)),
+                location="Operating theatre",
+                anchor="surgery",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    for stage in definition["stages"]:
+        for spec in stage.get("appointments", []):
+            if spec["key"] in booked:
+                continue
+            day = journey.anchor_date(spec["anchor"], tz)
+            if day is None:
+                continue
+            clock = time.fromisoformat(spec["time"])
+            db.session.add(
+                Appointment(
+                    journey=journey,
+                    key=spec["key"],
+                    kind=spec["kind"],
+                    title=spec["title"]["en"],
+                    starts_at=at_local(day + timedelta(days=spec["offset_days"]), clock, tz),
+                    duration_minutes=spec["duration_minutes"],
+                    location=spec.get("location", ""),
+                    anchor=spec["anchor"],
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+
+def _require_active(journey: Journey) -> None:
+    if journey.status != "active":
+        raise Conflict(f"This journey is {journey.status}; it cannot change any more.")
+
+
+def unfinished_required(journey: Journey, stage: str | None = None) -> list[Task]:
+    stage = stage or journey.stage
+    return [t for t in journey.tasks if t.stage == stage and t.required and t.status == "open"]
+
+
+def _transition(journey, to_stage, *, actor, now, reason=None, override=False) -> StageTransition:
+    step = StageTransition(
+        journey=journey,
+        from_stage=journey.stage,
+        to_stage=to_stage,
+        at=now,
+        by_id=getattr(actor, "id", None),
+        reason=reason,
+        override=override,
+    )
+    db.session.add(step)
+    return step
+
+
+def _override_needed(journey: Journey, override_reason: str | None) -> bool:
+    """Whether this move skips unfinished required tasks; refuse it without a reason."""
+    open_tasks = unfinished_required(journey)
+    if not open_tasks:
+        return False
+    if not (override_reason or "").strip():
+        names = "; ".join(t.title for t in open_tasks)
+        raise Conflict.on(
+            "override_reason",
+            f"{len(open_tasks)} required task(s) of this stage are not done ({names}). "
+            "Finish them, or give a reason to go on anyway.",
+        )
+    return True
+
+
+def advance(
+    journey: Journey, *, actor, now: datetime, override_reason: str | None = None
+) -> Journey:
+    """Move to the next stage; after follow-up the journey is completed."""
+    _require_active(journey)
+    if journey.stage == STAGES[-1]:
+        return complete(journey, actor=actor, now=now, override_reason=override_reason)
+    target = STAGES[journey.stage_index + 1]
+    if target == "procedure" and journey.surgery_at is None:
+        raise Conflict.on("surgery_at", "Book the surgery date and time before procedure day.")
+    override = _override_needed(journey, override_reason)
+    reason = override_reason.strip() if override else None
+    _transition(journey, target, actor=actor, now=now, reason=reason, override=override)
+    old = journey.stage
+    journey.stage = target
+    if target == "follow_up" and journey.discharged_at is None:
+        journey.discharged_at = now
+    record(
+        "journey.advance",
+        journey,
+        actor=actor,
+        patient_id=journey.patient_id,
+        now=now,
+        details={"stage": [old, target], "override_reason": reason},
+    )
+    return journey
+
+
+def move_back(journey: Journey, *, reason: str, actor, now: datetime) -> Journey:
+    _require_active(journey)
+    if not (reason or "").strip():
+        raise ValidationFailed.on("reason", "Say why the journey moves back.")
+    if journey.stage_index == 0:
+        raise Conflict("The journey is at its first stage.")
+    target = STAGES[journey.stage_index - 1]
+    _transition(journey, target, actor=actor, now=now, reason=reason.strip())
+    old = journey.stage
+    journey.stage = target
+    record(
+        "journey.back",
+        journey,
+        actor=actor,
+        patient_id=journey.patient_id,
+        now=now,
+        details={"stage": [old, target], "reason": reason.strip()},
+    )
+    return journey
+
+
+def complete(
+    journey: Journey, *, actor, now: datetime, override_reason: str | None = None
+) -> Journey:
+    _require_active(journey)
+    if journey.stage != STAGES[-1]:
+        raise Conflict("A journey is completed only after follow-up.")
+    override = _override_needed(journey, override_reason)
+    reason = override_reason.strip() if override else None
+    _transition(journey, "completed", actor=actor, now=now, reason=reason, override=override)
+    journey.status = "completed"
+    journey.ended_at = now
+    record(
+        "journey.complete",
+        journey,
+        actor=actor,
+        patient_id=journey.patient_id,
+        now=now,
+        details={"override_reason": reason},
+    )
+    return journey
+
+
+def cancel(journey: Journey, *, reason: str, actor, now: datetime) -> Journey:
+    _require_active(journey)
+    if not (reason or "").strip():
+        raise ValidationFailed.on("reason", "Say why the journey is cancelled.")
+    reason = reason.strip()
+    _transition(journey, "cancelled", actor=actor, now=now, reason=reason)
+    journey.status = "cancelled"
+    journey.ended_at = now
+    journey.cancel_reason = reason
+    for appointment in journey.appointments:
+        if appointment.status == "scheduled" and appointment.starts_at > now:
+            _cancel_appointment(appointment, f"Journey cancelled: {reason}", now)
+    record(
+        "journey.cancel",
+        journey,
+        actor=actor,
+        patient_id=journey.patient_id,
+        now=now,
+        details={"reason": reason},
+    )
+    return journey
+
+
+@dataclass
+class Move:
+    """One item a reschedule moves, for the preview and the audit trail."""
+
+    item: Task | Appointment
+    old: date | datetime | None
+    new: date | datetime
+
+    @property
+    def label(self) -> str:
+        return self.item.title
+
+
+def plan_reschedule(journey: Journey, new_surgery_at: datetime) -> list[Move]:
+    """What moving the surgery to ``new_surgery_at`` would move, without changing anything."""
+    _require_active(journey)
+    errors = FieldErrors()
+    _check_surgery_time(new_surgery_at, journey.consultation_date, errors)
+    errors.raise_if_any()
+    if journey.stage_index > STAGES.index("procedure"):
+        raise Conflict("The surgery has already taken place; it cannot be rescheduled.")
+    tz = clinic_tz()
+    old_at = journey.surgery_at
+    moves: list[Move] = []
+    new_day = new_surgery_at.astimezone(tz).date()
+    anchor_days = {"surgery": new_day, "discharge": new_day + timedelta(journey.planned_stay_days)}
+    for task in journey.tasks:
+        if task.status != "open" or task.anchor not in MOVING_ANCHORS:
+            continue
+        new_due = anchor_days[task.anchor] + timedelta(days=task.offset_days)
+        if new_due != task.due_on:
+            moves.append(Move(task, task.due_on, new_due))
+    if old_at is not None:
+        delta = new_surgery_at - old_at
+        for appt in journey.appointments:
+            if appt.status == "scheduled" and appt.anchor in MOVING_ANCHORS and delta:
+                moves.append(Move(appt, appt.starts_at, appt.starts_at + delta))
+    return moves
+
+
+def reschedule_surgery(
+    journey: Journey, new_surgery_at: datetime, *, actor, now: datetime, reason: str | None = None
+) -> list[Move]:
+    """Move the surgery; every open task and scheduled appointment anchored on it moves too."""
+    moves = plan_reschedule(journey, new_surgery_at)
+    old_at = journey.surgery_at
+    for move in moves:
+        if isinstance(move.item, Task):
+            move.item.due_on = move.new
+        else:
+            move.item.starts_at = move.new
+            move.item.sequence += 1
+            move.item.updated_at = now
+    journey.surgery_at = new_surgery_at
+    if old_at is None:
+        _plan_appointments(journey, now=now)
+    db.session.flush()
+    record(
+        "journey.reschedule",
+        journey,
+        actor=actor,
+        patient_id=journey.patient_id,
+        now=now,
+        details={"surgery_at": [old_at, new_surgery_at], "reason": reason, "moved": len(moves)},
+    )
+    return moves
+
+
+def complete_task(task: Task, *, actor, now: datetime) -> Task:
+    _require_active(task.journey)
+    if task.status == "done":
+        raise Conflict("This task is already done.")
+    old = task.status
+    task.status, task.done_at, task.done_by_id, task.skip_reason = "done", now, actor.id, None
+    record(
+        "task.complete",
+        task,
+        actor=actor,
+        patient_id=task.journey.patient_id,
+        now=now,
+        details={"task": task.key, "status": [old, "done"]},
+    )
+    return task
+
+
+def skip_task(task: Task, *, reason: str, actor, now: datetime) -> Task:
+    _require_active(task.journey)
+    if not (reason or "").strip():
+        raise ValidationFailed.on("reason", "Say why this task is skipped.")
+    if task.status != "open":
+        raise Conflict(f"This task is already {task.status}.")
+    task.status, task.done_at, task.done_by_id = "skipped", now, actor.id
+    task.skip_reason = reason.strip()
+    record(
+        "task.skip",
+        task,
+        actor=actor,
+        patient_id=task.journey.patient_id,
+        now=now,
+        details={"task": task.key, "reason": task.skip_reason},
+    )
+    return task
+
+
+def reopen_task(task: Task, *, reason: str, actor, now: datetime) -> Task:
+    """Correct a task marked done or skipped by mistake."""
+    _require_active(task.journey)
+    if task.status == "open":
+        raise Conflict("This task is already open.")
+    if not (reason or "").strip():
+        raise ValidationFailed.on("reason", "Say why this task is reopened.")
+    old = task.status
+    task.status, task.done_at, task.done_by_id, task.skip_reason = "open", None, None, None
+    record(
+        "task.reopen",
+        task,
+        actor=actor,
+        patient_id=task.journey.patient_id,
+        now=now,
+        details={"task": task.key, "status": [old, "open"], "reason": reason.strip()},
+    )
+    return task
+
+
+def _check_appointment(values: dict, errors: FieldErrors) -> None:
+    if "kind" in values and values["kind"] not in APPOINTMENT_KINDS:
+        errors.add("kind", f"Choose one of: {', '.join(APPOINTMENT_KINDS)}.")
+    if "title" in values and not (values["title"] or "").strip():
+        errors.add("title", "Give the appointment a title.")
+    if "starts_at" in values and (
+        values["starts_at"] is None or values["starts_at"].tzinfo is None
+    ):
+        errors.add("starts_at", "Give the start with its time zone.")
+    duration = values.get("duration_minutes", 30)
+    if not isinstance(duration, int) or not 1 <= duration <= 1440:
+        errors.add("duration_minutes", "The duration must be between 1 and 1440 minutes.")
+
+
+def create_appointment(journey: Journey, values: dict, *, actor, now: datetime) -> Appointment:
+    _require_active(journey)
+    errors = FieldErrors()
+    for field in ("kind", "title", "starts_at"):
+        if values.get(field) in (None, ""):
+            errors.add(field, "This field is required.")
+    _check_appointment(values, errors)
+    errors.raise_if_any()
+    appt = Appointment(
+        journey=journey,
+        kind=values["kind"],
+        title=values["title"].strip(),
+        starts_at=values["starts_at"],
+        duration_minutes=values.get("duration_minutes", 30),
+        location=(values.get("location") or "").strip(),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(appt)
+    db.session.flush()
+    record(
+        "appointment.create",
+        appt,
+        actor=actor,
+        patient_id=journey.patient_id,
+        now=now,
+        details={"title": appt.title, "starts_at": appt.starts_at},
+    )
+    return appt
+
+
+EDITABLE = ("kind", "title", "starts_at", "duration_minutes", "location", "status")
+
+
+def update_appointment(appt: Appointment, values: dict, *, actor, now: datetime) -> Appointment:
+    _require_active(appt.journey)
+    if appt.status == "cancelled":
+        raise Conflict("This appointment is cancelled; book a new one instead.")
+    errors = FieldErrors()
+    for field in set(values) - set(EDITABLE):
+        errors.add(field, "Unknown field.")
+    _check_appointment(values, errors)
+    if values.get("status") not in (None, "scheduled", "completed", "no_show"):
+        errors.add("status", "Use scheduled, completed or no_show (cancel to cancel).")
+    errors.raise_if_any()
+    if "title" in values:
+        values = {**values, "title": values["title"].strip()}
+    if appt.key == "surgery" and values.get("starts_at", appt.starts_at) != appt.starts_at:
+        raise Conflict.on("starts_at", "Move the surgery with 'reschedule surgery'.")
+    changed = diff(appt, values)
+    if changed:
+        appt.sequence += 1
+        appt.updated_at = now
+        record(
+            "appointment.update",
+            appt,
+            actor=actor,
+            patient_id=appt.journey.patient_id,
+            now=now,
+            details=changed,
+        )
+    return appt
+
+
+def _cancel_appointment(appt: Appointment, reason: str, now: datetime) -> None:
+    appt.status = "cancelled"
+    appt.cancel_reason = reason
+    appt.sequence += 1
+    appt.updated_at = now
+
+
+def cancel_appointment(appt: Appointment, *, reason: str, actor, now: datetime) -> Appointment:
+    _require_active(appt.journey)
+    if not (reason or "").strip():
+        raise ValidationFailed.on("reason", "Say why the appointment is cancelled.")
+    if appt.status == "cancelled":
+        raise Conflict("This appointment is already cancelled.")
+    if appt.key == "surgery":
+        raise Conflict("Cancel the journey, or reschedule the surgery, instead.")
+    _cancel_appointment(appt, reason.strip(), now)
+    record(
+        "appointment.cancel",
+        appt,
+        actor=actor,
+        patient_id=appt.journey.patient_id,
+        now=now,
+        details={"reason": reason.strip()},
+    )
+    return appt
+
+
+def add_note(journey: Journey, body: str, *, actor, now: datetime) -> Note:
+    if not (body or "").strip():
+        raise ValidationFailed.on("body", "Write the note first.")
+    note = Note(
+        journey=journey, author_id=getattr(actor, "id", None), body=body.strip(), created_at=now
+    )
+    db.session.add(note)
+    db.session.flush()
+    record("note.add", note, actor=actor, patient_id=journey.patient_id, now=now)
+    return note

@@ -1,0 +1,163 @@
+"""Create, correct and find patients."""
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from tracker.audit.services import diff, record
+from tracker.db import db
+from tracker.errors import Conflict, FieldErrors
+from tracker.patients.models import LANGUAGES, SEXES, Patient
+from tracker.timeutil import is_valid_timezone
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/.]{0,39}$")
+FIELDS = (
+    "mrn",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex",
+    "phone",
+    "email",
+    "language",
+    "timezone",
+    "consent_email",
+    "consent_sms",
+)
+REQUIRED = ("mrn", "given_name", "family_name", "birth_date", "sex", "timezone")
+
+
+def clean_patient_fields(values: dict[str, Any], *, today: date, partial: bool = False) -> dict:
+    """Check and normalise patient fields; raise ValidationFailed naming every bad field."""
+    errors = FieldErrors()
+    out: dict[str, Any] = {}
+    unknown = set(values) - set(FIELDS)
+    for field in sorted(unknown):
+        errors.add(field, "Unknown field.")
+    for field in REQUIRED:
+        if not partial and values.get(field) in (None, ""):
+            errors.add(field, "This field is required.")
+    for field, value in values.items():
+        if field in unknown:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        if field in ("phone", "email") and value == "":
+            value = None
+        out[field] = value
+    if out.get("mrn"):
+        if not MRN.match(out["mrn"]):
+            errors.add("mrn", "Use letters, digits, '-', '/' or '.' (up to 40).")
+        out["mrn"] = out["mrn"].upper()
+    for name in ("given_name", "family_name"):
+        if name in out and out[name] and len(out[name]) > 100:
+            errors.add(name, "Keep it under 100 characters.")
+    birth = out.get("birth_date")
+    if birth not in (None, ""):
+        if not isinstance(birth, date) or isinstance(birth, datetime):
+            errors.add("birth_date", "Enter a date as YYYY-MM-DD.")
+        elif birth > today:
+            errors.add("birth_date", "The date of birth cannot be in the future.")
+        elif birth.year < 1900:
+            errors.add("birth_date", "The date of birth is too far in the past.")
+    if out.get("sex") not in (None, "") and out["sex"] not in SEXES:
+        errors.add("sex", f"Choose one of: {', '.join(SEXES)}.")
+    if out.get("language") is not None and out["language"] not in LANGUAGES:
+        errors.add("language", "Choose en (English) or id (Indonesian).")
+    if out.get("timezone") not in (None, "") and not is_valid_timezone(out["timezone"]):
+        errors.add("timezone", f"Unknown time zone {out['timezone']!r}; use an IANA name.")
+    if out.get("phone") is not None:
+        phone = re.sub(r"[\s()\-.]", "", out["phone"])
+        if not E164.match(phone):
+            errors.add("phone", "Enter the number in international form, e.g. +6281234567890.")
+        out["phone"] = phone
+    if out.get("email") is not None:
+        try:
+            out["email"] = validate_email(out["email"], check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            errors.add("email", str(exc))
+    for name in ("consent_email", "consent_sms"):
+        if name in out and not isinstance(out[name], bool):
+            errors.add(name, "Must be true or false.")
+    if out.get("consent_sms") and "phone" in out and not out.get("phone"):
+        errors.add("consent_sms", "SMS consent needs a phone number.")
+    if out.get("consent_email") and "email" in out and not out.get("email"):
+        errors.add("consent_email", "Email consent needs an email address.")
+    errors.raise_if_any()
+    return out
+
+
+def _check_mrn_free(mrn: str, exclude_id: int | None = None) -> None:
+    query = sa.select(Patient.id).where(Patient.mrn == mrn)
+    if exclude_id is not None:
+        query = query.where(Patient.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict.on("mrn", f"A patient with MRN {mrn} already exists.")
+
+
+def create_patient(values: dict[str, Any], *, actor, now: datetime) -> Patient:
+    clean = clean_patient_fields(values, today=now.date())
+    _check_mrn_free(clean["mrn"])
+    patient = Patient(**clean)
+    patient.created_at = patient.updated_at = now
+    db.session.add(patient)
+    db.session.flush()
+    record(
+        "patient.create",
+        patient,
+        actor=actor,
+        patient_id=patient.id,
+        now=now,
+        details={"mrn": patient.mrn},
+    )
+    return patient
+
+
+def update_patient(patient: Patient, values: dict[str, Any], *, actor, now: datetime) -> Patient:
+    clean = clean_patient_fields(values, today=now.date(), partial=True)
+    merged_consent = {
+        "consent_sms": clean.get("consent_sms", patient.consent_sms),
+        "phone": clean.get("phone", patient.phone),
+        "consent_email": clean.get("consent_email", patient.consent_email),
+        "email": clean.get("email", patient.email),
+    }
+    errors = FieldErrors()
+    if merged_consent["consent_sms"] and not merged_consent["phone"]:
+        errors.add("consent_sms", "SMS consent needs a phone number.")
+    if merged_consent["consent_email"] and not merged_consent["email"]:
+        errors.add("consent_email", "Email consent needs an email address.")
+    errors.raise_if_any()
+    if "mrn" in clean:
+        _check_mrn_free(clean["mrn"], exclude_id=patient.id)
+    changed = diff(patient, clean)
+    if changed:
+        patient.updated_at = now
+        record(
+            "patient.update", patient, actor=actor, patient_id=patient.id, details=changed, now=now
+        )
+    return patient
+
+
+def search_query(q: str | None = None) -> sa.Select:
+    """Patients matching a name or MRN fragment, in name order."""
+    query = sa.select(Patient)
+    if q and q.strip():
+        terms = q.strip().split()
+        for term in terms:
+            like = f"%{term.lower()}%"
+            query = query.where(
+                sa.or_(
+                    sa.func.lower(Patient.given_name).like(like),
+                    sa.func.lower(Patient.family_name).like(like),
+                    sa.func.lower(Patient.mrn).like(like),
+                )
+            )
+    return query.order_by(Patient.family_name, Patient.given_name, Patient.id)
+
+
+def get_patient(patient_id: int) -> Patient | None:
+    return db.session.get(Patient, patient_id)
