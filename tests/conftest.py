@@ -53,7 +53,7 @@ def database_url(tmp_path_factory) -> str:
         url, drop = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}", lambda: None
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
     yield url
     drop()
@@ -111,7 +111,7 @@ def make_user(app) -> Callable[..., StaffUser]:
     def make(role: str = "coordinator", **overrides) -> StaffUser:
         n = next(counter)
         values = {
-            "email": f"{role}{n}@clinic.test",
+            "email": f"{role}{n}@clinic.example.com",
             "name": f"{role.title()} {n}",
             "role": role,
             "password_hash": _PASSWORD_HASH,
@@ -148,7 +148,7 @@ def make_patient(app) -> Callable[..., Patient]:
             "birth_date": date(1970, 5, 17),
             "sex": "female",
             "phone": "+6281234567890",
-            "email": f"patient{n}@example.test",
+            "email": f"patient{n}@example.com",
             "language": "en",
             "timezone": "Asia/Jakarta",
             "consent_email": True,
