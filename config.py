@@ -48,6 +48,44 @@ class Config:
     # The embedded scheduler runs inside `flask run` only when asked (the quickstart asks).
     SCHEDULER_EMBEDDED = _bool("SCHEDULER_EMBEDDED", False)
 
+    # Reminders. With neither SMTP_HOST nor SMS_GATEWAY_URL set, messages stay in the local
+    # outbox that staff read in the app (the offline demo).
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+    SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "20"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Demo Spine Clinic <reminders@clinic.invalid>")
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+    SMS_TIMEOUT_SECONDS = float(os.environ.get("SMS_TIMEOUT_SECONDS", "15"))
+    #: shared secret the SMS gateway sends with STOP replies; empty disables the endpoint
+    SMS_STOP_TOKEN = os.environ.get("SMS_STOP_TOKEN", "")
+    #: patient-local "HH:MM-HH:MM" window in which non-urgent reminders wait
+    QUIET_HOURS = os.environ.get("QUIET_HOURS", "21:00-08:00")
+    #: how long a dispatcher owns the reminders it claimed; after that another may take them
+    REMINDER_LEASE_SECONDS = int(os.environ.get("REMINDER_LEASE_SECONDS", "120"))
+    #: waits between failed attempts; after the last one a reminder is failed
+    REMINDER_RETRY_MINUTES = tuple(
+        int(m) for m in os.environ.get("REMINDER_RETRY_MINUTES", "1,5,30,120").split(",")
+    )
+    DISPATCH_INTERVAL_SECONDS = int(os.environ.get("DISPATCH_INTERVAL_SECONDS", "10"))
+    DISPATCH_BATCH_SIZE = int(os.environ.get("DISPATCH_BATCH_SIZE", "20"))
+    #: staff alerts (failed, expired or unclear reminders) go here; empty: the outbox only
+    ON_DUTY_EMAIL = os.environ.get("ON_DUTY_EMAIL", "")
+    #: the link patients follow to log pain; empty: the message names the portal without a link
+    PORTAL_URL = os.environ.get("PORTAL_URL", "")
+
+    # Patient portal. Links in messages and QR codes start with PORTAL_BASE_URL.
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    #: how long a portal invitation link (and the portal sessions made from it) works
+    PORTAL_INVITATION_DAYS = int(os.environ.get("PORTAL_INVITATION_DAYS", "120"))
+    #: wrong or dead portal links (and calendar feed keys) allowed per address
+    PORTAL_TOKEN_RATE_LIMIT = os.environ.get("PORTAL_TOKEN_RATE_LIMIT", "10 per 15 minutes")
+
+    # Flask-Limiter. memory:// holds per process only; production runs several processes, so
+    # point this at a shared store, e.g. redis://host:6379/0 (Flask-Limiter has no SQL backend).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 
@@ -64,6 +102,12 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False
+    # No test sends mail or SMS unless it starts its own server and points these at it.
+    SCHEDULER_EMBEDDED = False
+    SMTP_HOST = ""
+    SMS_GATEWAY_URL = ""
+    SMS_STOP_TOKEN = ""
+    ON_DUTY_EMAIL = ""
 
 
 class ProductionConfig(Config):

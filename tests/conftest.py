@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
@@ -53,7 +54,7 @@ def database_url(tmp_path_factory) -> str:
         url, drop = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}", lambda: None
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         db.engine.dispose()
     yield url
     drop()
@@ -77,9 +78,21 @@ def make_database(tmp_path_factory) -> Callable[[], str]:
         drop()
 
 
+def _fresh_g(sender, **extra):
+    """Give every request an empty ``g``, as a real server does.
+
+    The ``app`` fixture keeps one app context open for the whole test and the test client
+    reuses it, so ``g`` would otherwise carry the signed-in user (Flask-Login) and the CSRF
+    token (Flask-WTF) from one request, or one client, to the next.
+    """
+    for name in list(vars(g)):
+        delattr(g, name)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    request_started.connect(_fresh_g, app)
     with app.app_context():
         yield app
         db.session.remove()

@@ -5,7 +5,8 @@ from pathlib import Path
 from flask import Flask
 
 import config
-from tracker import api, cli, extensions, web
+from tracker import api, cli, extensions, reminders, web
+from tracker.portal.locale import select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,8 +26,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
+    extensions.babel.init_app(app, locale_selector=select_locale)
     web.init_app(app)
 
     api.init_app(app)
     cli.init_app(app)
+    reminders.init_app(app)
     return app

@@ -9,9 +9,10 @@ from tracker.errors import DomainError
 from tracker.extensions import csrf
 from tracker.journeys.api import blp as journeys_blp
 from tracker.patients.api import blp as patients_blp
+from tracker.reminders.api import blp as reminders_blp
 
 PREFIX = "/api/v1"
-BLUEPRINTS = (patients_blp, journeys_blp)
+BLUEPRINTS = (patients_blp, journeys_blp, reminders_blp)
 
 
 def init_app(app: Flask) -> None:

@@ -1,29 +1,41 @@
 """Command-line tools: ``flask --app tracker <group> <command>``."""
 
+import os
+from pathlib import Path
+
 import click
-from flask import Flask
+import sqlalchemy as sa
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from tracker.auth.models import ROLES
 from tracker.auth.services import create_token, revoke_token, token_by_prefix, user_by_email
 from tracker.auth.services import create_user as create_staff_user
 from tracker.db import db, utcnow
+from tracker.demo import DEMO_PASSWORD, DEMO_SIGN_IN, Demo, pending_steps
 from tracker.errors import DomainError
-from tracker.pathways.services import TemplateError, load_directory
+from tracker.pathways.services import DATA_DIR, TemplateError, load_directory
+from tracker.patients.importer import ImportFileError, import_rows, iter_lines, read_csv
 
 users = AppGroup("users", help="Staff users.")
 tokens = AppGroup("tokens", help="API tokens.")
 pathways = AppGroup("pathways", help="Pathway templates.")
+patients = AppGroup("patients", help="Patients.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (users, tokens, pathways):
+    for group in (users, tokens, pathways, patients):
         app.cli.add_command(group)
+    app.cli.add_command(demo)
 
 
 def fail(error: DomainError) -> None:
     db.session.rollback()
-    details = "; ".join(f"{f}: {' '.join(m)}" for f, m in error.errors.items())
+    details = "; ".join(
+        f"{field}: {' '.join(messages)}"
+        for field, messages in error.errors.items()
+        if messages != [error.message]
+    )
     raise click.ClickException(f"{error.message} {details}".strip())
 
 
@@ -84,13 +96,97 @@ def list_api_tokens(email: str) -> None:
 
 
 @pathways.command("load")
-def load_pathways() -> None:
-    """Load the pathway templates shipped with the app; unchanged files change nothing."""
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DATA_DIR,
+    show_default="the templates shipped with the app",
+    help="Load the *.yaml pathway files of this folder instead.",
+)
+def load_pathways(directory: Path) -> None:
+    """Load the pathway templates; unchanged files change nothing, changed ones add a version."""
     try:
-        results = load_directory(now=utcnow())
+        results = load_directory(directory, now=utcnow())
     except TemplateError as error:
-        raise click.ClickException(str(error)) from None
+        db.session.rollback()
+        raise click.ClickException(f"Nothing loaded. {error}") from None
+    if not results:
+        raise click.ClickException(f"No pathway files (*.yaml) in {directory}.")
     db.session.commit()
     for template, created in results:
         state = "loaded as new version" if created else "unchanged"
         click.echo(f"{template.slug}: v{template.version} {state}")
+
+
+@click.command("demo")
+def demo() -> None:
+    """Load a demo clinic: staff and about 40 patients at every stage; reruns change nothing."""
+    if os.environ.get("TRACKER_CONFIG") == "production":
+        raise click.ClickException("The demo clinic is not for a production database.")
+    context = Demo(now=utcnow())
+    steps = pending_steps(context)
+    if not steps:
+        click.echo("The demo clinic is already loaded; nothing changed.")
+    else:
+        total = sum(step.size(context) for step in steps)
+        try:
+            with click.progressbar(length=total, label="Loading the demo clinic") as bar:
+                for step in steps:
+                    for _ in step.run(context):
+                        bar.update(1)
+        except DomainError as error:
+            fail(error)
+        db.session.commit()
+        click.echo(f"Loaded {', '.join(step.name for step in steps)}.")
+    click.echo(f"Demo sign-in: {DEMO_SIGN_IN} / {DEMO_PASSWORD} (every demo account uses it).")
+
+
+@patients.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--by", "by_email", help="Email of the staff user the audit trail names.")
+@click.option("--dry-run", is_flag=True, help="Check every row and report; import nothing.")
+@click.pass_context
+def import_patients(ctx: click.Context, file, by_email: str | None, dry_run: bool) -> None:
+    """Import patients from a CSV export with a header row (columns: see README).
+
+    Every bad row is reported by line number and left out entirely; the good rows are imported.
+    Exits with status 1 when any row was refused.
+    """
+    actor = "command-line import"
+    if by_email:
+        actor = user_by_email(by_email)
+        if actor is None:
+            raise click.ClickException(f"No staff user {by_email}.")
+    try:
+        rows, ignored = read_csv(file.read())
+    except ImportFileError as error:
+        raise click.ClickException(f"{file.name}: {error} Nothing was imported.") from None
+    if ignored:
+        click.echo(f"Ignoring unknown column(s): {', '.join(ignored)}.", err=True)
+    try:
+        with click.progressbar(rows, label=f"Importing {len(rows)} row(s)") as bar:
+            report = import_rows(
+                bar,
+                actor=actor,
+                now=utcnow(),
+                default_timezone=current_app.config["CLINIC_TIMEZONE"],
+            )
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise click.ClickException(
+            "Someone added a patient with one of these MRNs during the import. "
+            "Nothing was imported; run the import again."
+        ) from None
+    lines = list(iter_lines(report))
+    for line in lines[:-1]:
+        click.echo(line, err=True)
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run, nothing saved. {lines[-1]}")
+    else:
+        db.session.commit()
+        click.echo(lines[-1])
+    if report.errors:
+        ctx.exit(1)

@@ -1,22 +1,72 @@
-"""The web side shared by every page: sign-in loading, error pages, health check."""
+"""The web side shared by every page: blueprints, sign-in loading, idle timeout, Jinja helpers,
+error pages and the health check."""
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template, request
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import logout_user
 
 from tracker import models  # noqa: F401  (every table known to the metadata)
 from tracker.auth.models import StaffUser
-from tracker.db import db
+from tracker.auth.views import SEEN_KEY, clear_session
+from tracker.auth.views import bp as auth_bp
+from tracker.dashboard.views import bp as dashboard_bp
+from tracker.db import db, utcnow
+from tracker.discharge.views import bp as discharge_bp
 from tracker.extensions import login_manager
+from tracker.journeys.views import bp as journeys_bp
+from tracker.patients.views import bp as patients_bp
+from tracker.portal import staff_views as portal_staff_views
+from tracker.portal import views as portal_views
+from tracker.timeutil import clinic_tz
+
+BLUEPRINTS = (auth_bp, dashboard_bp, patients_bp, journeys_bp, discharge_bp)
+BLUEPRINTS += (portal_views.bp, portal_staff_views.bp)
+STAGE_LABELS = {
+    "consultation": "Consultation",
+    "preparation": "Preparation",
+    "procedure": "Procedure",
+    "discharge": "Discharge",
+    "follow_up": "Follow-up",
+}
 
 
 def init_app(app: Flask) -> None:
+    # The session cookie lasts as long as the idle limit; end_idle_session checks it too.
+    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.before_request(end_idle_session)
     app.add_url_rule("/healthz", "healthz", healthz)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, error_page)
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime,
+        local_date=local_date_filter,
+        local_time=local_time,
+        stage_label=stage_label,
+        humanize=humanize,
+    )
+    app.jinja_env.globals.update(
+        has_endpoint=has_endpoint, has_static=has_static, stages=tuple(STAGE_LABELS)
+    )
 
 
 @login_manager.user_loader
@@ -29,6 +79,76 @@ def load_user(cookie_id: str) -> StaffUser | None:
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+def end_idle_session():
+    """Sign out a session that has been idle longer than SESSION_IDLE_MINUTES.
+
+    The cookie also expires on the browser side (PERMANENT_SESSION_LIFETIME); checking the
+    last-seen time here means a copied cookie is no good after the idle time either.
+    """
+    if "_user_id" not in session or request.endpoint == "static":
+        return None
+    now = int(utcnow().timestamp())
+    seen = session.get(SEEN_KEY)
+    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    if not isinstance(seen, int) or now - seen > idle_limit:
+        logout_user()
+        clear_session()
+        flash("You were signed out after a period of inactivity. Please sign in again.", "info")
+        target = request.full_path if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target))
+    session[SEEN_KEY] = now
+    return None
+
+
+def has_endpoint(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def has_static(filename: str) -> bool:
+    """Whether a static file exists (another feature's stylesheet may not be there yet)."""
+    folder = current_app.static_folder
+    return bool(folder) and (Path(folder) / filename).is_file()
+
+
+def _instant(value: datetime) -> datetime:
+    return value.astimezone(clinic_tz())
+
+
+def local_datetime(value: datetime | None) -> str:
+    """A UTC instant as clinic time, e.g. "Thu 10 Dec 2026, 08:30"."""
+    if value is None:
+        return ""
+    local = _instant(value)
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+
+def local_date_filter(
+    value: date | datetime | None, weekday: bool = True, year: bool = True
+) -> str:
+    """A date, or the clinic-local date of an instant, e.g. "Thu 10 Dec 2026"."""
+    if value is None:
+        return ""
+    day = _instant(value).date() if isinstance(value, datetime) else value
+    text = f"{day.day} {day:%b}" + (f" {day.year}" if year else "")
+    return f"{day:%a} {text}" if weekday else text
+
+
+def local_time(value: datetime | None) -> str:
+    return "" if value is None else f"{_instant(value):%H:%M}"
+
+
+def stage_label(stage: str | None) -> str:
+    return STAGE_LABELS.get(stage or "", humanize(stage))
+
+
+def humanize(value: str | None) -> str:
+    """snake_case to a label: "herniated_disc" → "Herniated disc"."""
+    if not value:
+        return ""
+    text = str(value).replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 def healthz():

@@ -192,7 +192,8 @@ def test_reschedule_moves_open_items_only(make_journey, coordinator):
     moves = services.reschedule_surgery(journey, new_at, actor=coordinator, now=NOW)
     db.session.commit()
     assert journey.surgery_at == new_at
-    assert wound.starts_at == old_wound + timedelta(days=3, hours=2)
+    # Three days later, same 09:00 local clock time: only the surgery itself takes the new hour.
+    assert wound.starts_at == old_wound + timedelta(days=3)
     assert wound.sequence == old_seq + 1
     assert tasks["preop_assessment"].due_on == old_review_due + timedelta(days=3)
     assert tasks["medicine_review"].due_on == done_due  # done: stays

@@ -165,3 +165,13 @@ def user_for_token(token: str, *, now: datetime) -> StaffUser | None:
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
         row.last_used_at = now
     return row.user
+
+
+def note_sign_in(user: StaffUser, *, now: datetime) -> None:
+    record("user.sign_in", user, actor=user, now=now)
+
+
+def sign_out(user: StaffUser, *, now: datetime) -> None:
+    """End every session of ``user``: cookies carry the session version, so old ones fail."""
+    user.session_version += 1
+    record("user.sign_out", user, actor=user, now=now)

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from tracker.audit.models import AuditEvent
 from tracker.audit.services import diff, record
 from tracker.auth.models import StaffUser
 from tracker.db import db
@@ -27,6 +28,7 @@ from tracker.journeys.models import (
 )
 from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.patients.models import Patient
+from tracker.reminders.services import plan_journey
 from tracker.timeutil import at_local, clinic_tz
 
 LEVEL = re.compile(r"^(C[1-7]|T([1-9]|1[0-2])|L[1-5]|S1)-(C[2-7]|T([1-9]|1[0-2])|L[1-5]|S1)$")
@@ -157,6 +159,7 @@ def start_journey(
             "surgery_at": details.surgery_at,
         },
     )
+    plan_journey(journey, now=now)
     return journey
 
 
@@ -336,6 +339,7 @@ def cancel(journey: Journey, *, reason: str, actor, now: datetime) -> Journey:
         now=now,
         details={"reason": reason},
     )
+    plan_journey(journey, now=now)
     return journey
 
 
@@ -372,10 +376,19 @@ def plan_reschedule(journey: Journey, new_surgery_at: datetime) -> list[Move]:
         if new_due != task.due_on:
             moves.append(Move(task, task.due_on, new_due))
     if old_at is not None:
-        delta = new_surgery_at - old_at
+        # The surgery takes its new time; the others move by the same number of days and keep
+        # their local clock time (a 09:00 wound check stays at 09:00, also across DST changes).
+        days = (new_day - old_at.astimezone(tz).date()).days
         for appt in journey.appointments:
-            if appt.status == "scheduled" and appt.anchor in MOVING_ANCHORS and delta:
-                moves.append(Move(appt, appt.starts_at, appt.starts_at + delta))
+            if appt.status != "scheduled" or appt.anchor not in MOVING_ANCHORS:
+                continue
+            if appt.key == "surgery":
+                new_start = new_surgery_at
+            else:
+                local = appt.starts_at.astimezone(tz)
+                new_start = at_local(local.date() + timedelta(days=days), local.time(), tz)
+            if new_start != appt.starts_at:
+                moves.append(Move(appt, appt.starts_at, new_start))
     return moves
 
 
@@ -404,6 +417,7 @@ def reschedule_surgery(
         now=now,
         details={"surgery_at": [old_at, new_surgery_at], "reason": reason, "moved": len(moves)},
     )
+    plan_journey(journey, now=now, reason="The surgery was rescheduled.")
     return moves
 
 
@@ -505,6 +519,7 @@ def create_appointment(journey: Journey, values: dict, *, actor, now: datetime) 
         now=now,
         details={"title": appt.title, "starts_at": appt.starts_at},
     )
+    plan_journey(journey, now=now)
     return appt
 
 
@@ -538,6 +553,8 @@ def update_appointment(appt: Appointment, values: dict, *, actor, now: datetime)
             now=now,
             details=changed,
         )
+    if changed.keys() & {"starts_at", "status", "kind"}:
+        plan_journey(appt.journey, now=now, reason="The appointment changed.")
     return appt
 
 
@@ -565,6 +582,7 @@ def cancel_appointment(appt: Appointment, *, reason: str, actor, now: datetime) 
         now=now,
         details={"reason": reason.strip()},
     )
+    plan_journey(appt.journey, now=now)
     return appt
 
 
@@ -578,3 +596,88 @@ def add_note(journey: Journey, body: str, *, actor, now: datetime) -> Note:
     db.session.flush()
     record("note.add", note, actor=actor, patient_id=journey.patient_id, now=now)
     return note
+
+
+# Read-only helpers for the journey pages.
+
+
+@dataclass
+class StageView:
+    """One stage of a journey as the timeline shows it."""
+
+    key: str
+    #: ``done``, ``current``, ``upcoming``, or ``stopped`` (where a cancelled journey ended)
+    state: str
+    planned_from: date | None
+    planned_to: date | None
+    #: when the journey last entered / left this stage
+    entered_at: datetime | None
+    left_at: datetime | None
+    tasks: list[Task]
+
+
+def stage_timeline(journey: Journey) -> list[StageView]:
+    """The five stages with planned dates (local) and actual dates (from the transitions)."""
+    tz = clinic_tz()
+    surgery_day = journey.anchor_date("surgery", tz)
+    discharge_day = journey.anchor_date("discharge", tz)
+    follow_up_dues = [t.due_on for t in journey.tasks if t.stage == "follow_up" and t.due_on]
+    planned = {
+        "consultation": (journey.consultation_date, None),
+        "preparation": (
+            journey.consultation_date,
+            surgery_day - timedelta(days=1) if surgery_day else None,
+        ),
+        "procedure": (surgery_day, None),
+        "discharge": (discharge_day, None),
+        "follow_up": (discharge_day, max(follow_up_dues) if follow_up_dues else None),
+    }
+    steps = list(journey.transitions)
+    views = []
+    for index, key in enumerate(STAGES):
+        entered = left = None
+        for position, step in enumerate(steps):
+            if step.to_stage == key:
+                entered = step.at
+                left = steps[position + 1].at if position + 1 < len(steps) else None
+        if journey.status == "completed" or index < journey.stage_index:
+            state = "done"
+        elif index == journey.stage_index:
+            state = "stopped" if journey.status == "cancelled" else "current"
+        else:
+            state = "upcoming"
+        views.append(
+            StageView(
+                key=key,
+                state=state,
+                planned_from=planned[key][0],
+                planned_to=planned[key][1],
+                entered_at=entered,
+                left_at=left if state != "current" else None,
+                tasks=[t for t in journey.tasks if t.stage == key],
+            )
+        )
+    return views
+
+
+def patient_history(journey: Journey, limit: int = 200) -> list[AuditEvent]:
+    """The audit trail of the journey's patient, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.patient_id == journey.patient_id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def active_clinicians() -> list[StaffUser]:
+    """The staff who may be named as a journey's surgeon."""
+    return list(
+        db.session.scalars(
+            sa.select(StaffUser)
+            .where(StaffUser.role == "clinician", StaffUser.active)
+            .order_by(StaffUser.name)
+        )
+    )

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import re
+import string
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import yaml
 
 from tracker.audit.services import record
 from tracker.db import db
+from tracker.discharge import defaults as discharge_defaults
 from tracker.pathways.models import ANCHORS, STAGES, PathwayTemplate
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -19,6 +21,27 @@ CHANNELS = ("email", "sms")
 AUDIENCES = ("patient", "coordinator")
 APPOINTMENT_KINDS = ("consultation", "pre_op", "surgery", "follow_up", "other")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+#: what a reminder rule's ``event`` may be: the instant the reminder is about
+REMINDER_EVENTS = ("surgery", "appointment", "day")
+#: placeholders a reminder message may use (filled in the patient's language and time zone)
+REMINDER_PLACEHOLDERS = frozenset(
+    {
+        "clinic",
+        "phone",
+        "name",
+        "mrn",
+        "surgery",
+        "surgery_date",
+        "surgery_time",
+        "arrival_time",
+        "appointment",
+        "appointment_time",
+        "appointment_date",
+        "location",
+        "portal_link",
+        "task",
+    }
+)
 
 
 class TemplateError(ValueError):
@@ -33,9 +56,9 @@ def _need(cond: bool, where: str, message: str) -> None:
 def _check_titles(item: dict, where: str) -> None:
     title = item.get("title")
     _need(
-        isinstance(title, dict) and title.get("en") and title.get("id"),
+        isinstance(title, dict) and set(title) == {"en", "id"} and title["en"] and title["id"],
         where,
-        "needs a title in en and id",
+        "needs a title in en and id, and nothing else (quote a title that holds a comma)",
     )
 
 
@@ -54,6 +77,8 @@ def validate_definition(data: Any, source: str = "template") -> dict:
     )
     keys: dict[str, set[str]] = {"tasks": set(), "appointments": set(), "reminders": set()}
     messages = data.get("messages", {})
+    _need(isinstance(messages, dict), source, "messages must be a mapping")
+    reminder_rules: list[tuple[dict, str]] = []
     for stage in stages:
         at = f"{source} stage {stage['key']}"
         for task in stage.get("tasks", []):
@@ -109,7 +134,70 @@ def validate_definition(data: Any, source: str = "template") -> dict:
                 where,
                 "its message needs texts in en and id",
             )
+            _check_reminder_rule(rule, where)
+            reminder_rules.append((rule, where))
+    for rule, where in reminder_rules:
+        _need(
+            "task" not in rule or rule["task"] in keys["tasks"],
+            where,
+            f"task {rule.get('task')!r} is not a task of this pathway",
+        )
+    for key, texts in messages.items():
+        _check_message_texts(texts, f"{source} message {key}")
+    if "discharge" in data:
+        problem = discharge_defaults.problem(data["discharge"])
+        _need(problem is None, f"{source} discharge", str(problem))
     return data
+
+
+def _check_reminder_rule(rule: dict, where: str) -> None:
+    _need(isinstance(rule.get("offset_days"), int), where, "offset_days must be a number")
+    repeat = rule.get("repeat_days", 1)
+    _need(
+        isinstance(repeat, int) and not isinstance(repeat, bool) and 1 <= repeat <= 366,
+        where,
+        "repeat_days must be a whole number of days from 1 to 366",
+    )
+    event = rule.get("event", "appointment" if rule.get("anchor") == "appointment" else "day")
+    _need(event in REMINDER_EVENTS, where, f"event must be one of {REMINDER_EVENTS}")
+    _need(
+        (event == "appointment") == (rule.get("anchor") == "appointment"),
+        where,
+        "event appointment goes with anchor appointment, and only with it",
+    )
+    if rule.get("anchor") == "appointment":
+        _need(
+            rule.get("appointment_kind") in APPOINTMENT_KINDS,
+            where,
+            f"an appointment rule needs appointment_kind, one of {APPOINTMENT_KINDS}",
+        )
+    for flag in ("expires_at_event", "urgent"):
+        _need(isinstance(rule.get(flag, False), bool), where, f"{flag} must be true or false")
+    if rule.get("audience") == "coordinator":
+        _need(rule.get("channels") == ["email"], where, "staff reminders go by email only")
+
+
+def _check_message_texts(texts, where: str) -> None:
+    _need(isinstance(texts, dict), where, "needs texts per language")
+    for language in ("en", "id"):
+        text = texts.get(language)
+        _need(
+            isinstance(text, dict) and text.get("subject") and text.get("body"),
+            where,
+            f"needs a subject and a body in {language}",
+        )
+        for part in ("subject", "body"):
+            try:
+                names = [n for _, n, _, _ in string.Formatter().parse(text[part]) if n is not None]
+            except ValueError as exc:
+                raise TemplateError(f"{where} {language} {part}: {exc}") from None
+            unknown = sorted(set(names) - REMINDER_PLACEHOLDERS)
+            _need(
+                not unknown,
+                f"{where} {language} {part}",
+                f"unknown placeholder(s) {', '.join('{' + n + '}' for n in unknown)}; "
+                f"use {', '.join(sorted(REMINDER_PLACEHOLDERS))}",
+            )
 
 
 def checksum(data: dict) -> str:

@@ -6,11 +6,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import joinedload
 
+from tracker.audit.models import AuditEvent
 from tracker.audit.services import diff, record
+from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
+from tracker.journeys.models import Journey
+from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.patients.models import LANGUAGES, SEXES, Patient
+from tracker.reminders.services import REPLAN_FIELDS, consent_changed
 from tracker.timeutil import is_valid_timezone
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -39,7 +45,10 @@ def clean_patient_fields(values: dict[str, Any], *, today: date, partial: bool =
     for field in sorted(unknown):
         errors.add(field, "Unknown field.")
     for field in REQUIRED:
-        if not partial and values.get(field) in (None, ""):
+        # A partial change may leave a field out, but may not blank a required one.
+        value = values.get(field)
+        blank = value is None or (isinstance(value, str) and not value.strip())
+        if (not partial or field in values) and blank:
             errors.add(field, "This field is required.")
     for field, value in values.items():
         if field in unknown:
@@ -139,12 +148,13 @@ def update_patient(patient: Patient, values: dict[str, Any], *, actor, now: date
         record(
             "patient.update", patient, actor=actor, patient_id=patient.id, details=changed, now=now
         )
+    if changed.keys() & REPLAN_FIELDS:
+        # Withdrawn consent stops that channel's pending reminders; a new time zone moves them.
+        consent_changed(patient, now=now)
     return patient
 
 
-def search_query(q: str | None = None) -> sa.Select:
-    """Patients matching a name or MRN fragment, in name order."""
-    query = sa.select(Patient)
+def _matching(query: sa.Select, q: str | None) -> sa.Select:
     if q and q.strip():
         terms = q.strip().split()
         for term in terms:
@@ -156,7 +166,94 @@ def search_query(q: str | None = None) -> sa.Select:
                     sa.func.lower(Patient.mrn).like(like),
                 )
             )
-    return query.order_by(Patient.family_name, Patient.given_name, Patient.id)
+    return query
+
+
+def search_query(q: str | None = None) -> sa.Select:
+    """Patients matching a name or MRN fragment, in name order."""
+    return _matching(sa.select(Patient), q).order_by(*NAME_ORDER)
+
+
+NAME_ORDER = (Patient.family_name, Patient.given_name, Patient.id)
+#: how the patient list can be sorted
+SORTS = ("name", "surgery", "stage")
+
+
+def list_query(
+    *,
+    q: str | None = None,
+    stage: str | None = None,
+    pathway: str | None = None,
+    surgeon_id: int | None = None,
+    sort: str = "name",
+) -> sa.Select:
+    """Patients for the staff list; stage, pathway and surgeon filter on the active journey.
+
+    Patients without an active journey appear only while no journey filter is set.
+    """
+    active = sa.and_(Journey.patient_id == Patient.id, Journey.status == "active")
+    query = _matching(sa.select(Patient).outerjoin(Journey, active), q)
+    if stage:
+        query = query.where(Journey.stage == stage)
+    if pathway:
+        query = query.join(PathwayTemplate, PathwayTemplate.id == Journey.template_id).where(
+            PathwayTemplate.slug == pathway
+        )
+    if surgeon_id:
+        query = query.where(Journey.surgeon_id == surgeon_id)
+    if sort == "surgery":
+        return query.order_by(Journey.surgery_at.is_(None), Journey.surgery_at, *NAME_ORDER)
+    if sort == "stage":
+        rank = sa.case({s: i for i, s in enumerate(STAGES)}, value=Journey.stage, else_=len(STAGES))
+        return query.order_by(rank, *NAME_ORDER)
+    return query.order_by(*NAME_ORDER)
+
+
+def active_journeys_for(patients: list[Patient]) -> dict[int, Journey]:
+    """The active journey of each patient (by patient id), with template and surgeon loaded."""
+    if not patients:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Journey)
+        .where(Journey.patient_id.in_([p.id for p in patients]), Journey.status == "active")
+        .options(joinedload(Journey.template), joinedload(Journey.surgeon))
+    )
+    return {journey.patient_id: journey for journey in rows}
+
+
+def journeys_of(patient: Patient) -> list[Journey]:
+    """Every journey of ``patient``, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Journey)
+            .where(Journey.patient_id == patient.id)
+            .options(joinedload(Journey.template), joinedload(Journey.surgeon))
+            .order_by(Journey.started_at.desc(), Journey.id.desc())
+        )
+    )
+
+
+def history_of(patient: Patient, limit: int = 20) -> list[AuditEvent]:
+    """The latest audit events about ``patient``, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.patient_id == patient.id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def surgeons() -> list[StaffUser]:
+    """Active clinicians, who can be a journey's surgeon."""
+    return list(
+        db.session.scalars(
+            sa.select(StaffUser)
+            .where(StaffUser.role == "clinician", StaffUser.active)
+            .order_by(StaffUser.name)
+        )
+    )
 
 
 def get_patient(patient_id: int) -> Patient | None:

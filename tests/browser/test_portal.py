@@ -1,0 +1,104 @@
+"""The patient portal on a phone-sized screen: open the link, continue, log pain, red flag."""
+
+from pathlib import Path
+
+import pytest
+
+from tracker.db import db, utcnow
+from tracker.portal import services
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def portal_link(make_journey, make_patient, coordinator):
+    def make(language: str = "en") -> str:
+        from datetime import timedelta
+
+        surgery = utcnow().replace(microsecond=0) - timedelta(days=4)
+        journey = make_journey(
+            make_patient(given_name="Siti", family_name="Rahayu", language=language),
+            surgery_at=surgery,
+            consultation_date=(surgery - timedelta(days=20)).date(),
+        )
+        _invitation, token = services.issue_invitation(journey, actor=coordinator, now=utcnow())
+        db.session.commit()
+        return f"/portal/i/{token}"
+
+    return make
+
+
+def test_check_in_and_red_flag_on_a_phone(phone_page, live_server, portal_link, check_axe, app):
+    page = phone_page
+    page.goto(live_server + portal_link())
+    assert page.get_by_role("heading", name="Welcome").is_visible()
+    check_axe(page)
+    page.get_by_role("button", name="Continue").tap()
+    page.wait_for_url(f"{live_server}/portal/")
+    assert page.get_by_role("heading", name="Hello, Siti").is_visible()
+    check_axe(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-home-phone.png"), full_page=True)
+
+    page.get_by_role("link", name="Log today's pain").tap()
+    back = page.get_by_role("group", name="Back pain now")
+    leg = page.get_by_role("group", name="Leg pain now")
+    back.get_by_text("4", exact=True).tap()
+    leg.get_by_text("6", exact=True).tap()
+    page.get_by_role("group", name="Did you take pain medicine today?").get_by_text("Yes").tap()
+    check_axe(page)
+    page.screenshot(path=str(ARTIFACTS / "portal-check-in-phone.png"), full_page=True)
+    # Every tap target is large enough for a sore thumb.
+    box = back.locator("label").first.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+    page.get_by_label("Fever or chills").check()
+    page.get_by_role("button", name="Send").tap()
+
+    page.wait_for_url(f"{live_server}/portal/advice")
+    assert page.get_by_role("heading", name="What to do now").is_visible()
+    call = page.get_by_role("link", name=f"Call the clinic: {app.config['CLINIC_PHONE']}")
+    assert call.is_visible()
+    assert call.get_attribute("href").startswith("tel:")
+    check_axe(page)
+    page.screenshot(path=str(ARTIFACTS / "portal-advice-phone.png"), full_page=True)
+
+    page.goto(f"{live_server}/portal/milestones")
+    check_axe(page)
+
+
+def test_the_portal_in_indonesian(phone_page, live_server, portal_link, check_axe):
+    page = phone_page
+    page.goto(live_server + portal_link("id"))
+    page.get_by_role("button", name="Lanjutkan").tap()
+    page.wait_for_url(f"{live_server}/portal/")
+    assert page.get_by_role("heading", name="Halo, Siti").is_visible()
+    page.get_by_role("link", name="Catat nyeri hari ini").tap()
+    page.get_by_role("group", name="Nyeri punggung sekarang").get_by_text("2", exact=True).tap()
+    page.get_by_role("group", name="Nyeri tungkai sekarang").get_by_text("1", exact=True).tap()
+    page.get_by_role("group", name="Apakah Anda minum obat nyeri hari ini?").get_by_text(
+        "Tidak"
+    ).tap()
+    check_axe(page)
+    page.get_by_role("button", name="Kirim").tap()
+    page.wait_for_url(f"{live_server}/portal/check-in/thanks")
+    assert page.get_by_role("heading", name="Terima kasih").is_visible()
+    page.get_by_role("button", name="English").tap()
+    expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+    check_axe(page)

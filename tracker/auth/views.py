@@ -1,0 +1,240 @@
+"""Signing in and out, one's own password, and the admin pages for staff users."""
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from tracker.auth import services
+from tracker.auth.access import admin_required
+from tracker.auth.forms import (
+    PASSWORD_HINT,
+    ChangePasswordForm,
+    ConfirmForm,
+    EditUserForm,
+    LoginForm,
+    NewUserForm,
+    SetPasswordForm,
+)
+from tracker.auth.models import StaffUser
+from tracker.db import db, utcnow
+from tracker.errors import DomainError
+from tracker.extensions import limiter
+from tracker.forms import apply_errors
+
+bp = Blueprint("auth", __name__)
+
+#: the session key holding the time of the last request (seconds since the epoch)
+SEEN_KEY = "seen_at"
+
+
+def home_for(user: StaffUser) -> str:
+    return url_for("auth.users") if user.role == "admin" else url_for("dashboard.index")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def clear_session() -> None:
+    """Forget everything in the session, including the CSRF token cached for this request."""
+    session.clear()
+    g.pop("csrf_token", None)
+
+
+def start_session(user: StaffUser) -> None:
+    clear_session()
+    login_user(user)
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without a request
+    session[SEEN_KEY] = int(utcnow().timestamp())
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config.get("LOGIN_RATE_LIMIT", "10/minute;50/hour"), methods=["POST"]
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            services.note_sign_in(user, now=utcnow())
+            db.session.commit()
+            start_session(user)
+            return redirect(safe_next(form.next.data) or home_for(user))
+        db.session.commit()  # keep a rehashed password even when the sign-in fails
+        form.form_errors.append("That email and password do not match an active account.")
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/sign-out")
+@login_required
+def logout():
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "The sign-out form has expired. Reload the page and try again.")
+    services.sign_out(current_user, now=utcnow())
+    db.session.commit()
+    logout_user()
+    clear_session()
+    flash("You are signed out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(
+                user, form.current_password.data, form.new_password.data, now=utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            start_session(user)  # the version changed: other sessions end, this one goes on
+            flash("Your password is changed. Other devices were signed out.", "success")
+            return redirect(home_for(user))
+    status = 422 if form.errors else 200
+    return render_template("auth/change_password.html", form=form, hint=PASSWORD_HINT), status
+
+
+@bp.get("/admin/users")
+@admin_required
+def users():
+    rows = db.session.scalars(
+        sa.select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.name, StaffUser.id)
+    )
+    return render_template("auth/users.html", users=list(rows), confirm=ConfirmForm())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.email.data,
+                form.name.data,
+                form.role.data,
+                form.password.data,
+                actor=current_user,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"{user.name} can now sign in as {user.email}.", "success")
+            return redirect(url_for("auth.users"))
+    status = 422 if form.errors else 200
+    return render_template("auth/new_user.html", form=form, hint=PASSWORD_HINT), status
+
+
+def _user_or_404(user_id: int) -> StaffUser:
+    return db.session.get(StaffUser, user_id) or abort(404, "There is no such staff user.")
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int):
+    user = _user_or_404(user_id)
+    form = EditUserForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                actor=current_user,
+                now=utcnow(),
+                name=form.name.data.strip(),
+                role=form.role.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"{user.name} is saved.", "success")
+            return redirect(url_for("auth.users"))
+    status = 422 if form.errors else 200
+    return _edit_page(user, form, SetPasswordForm(formdata=None)), status
+
+
+def _edit_page(user, form, password_form):
+    return render_template(
+        "auth/edit_user.html",
+        user=user,
+        form=form,
+        password_form=password_form,
+        confirm=ConfirmForm(),
+        hint=PASSWORD_HINT,
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@admin_required
+def set_user_active(user_id: int):
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "The form has expired. Reload the page and try again.")
+    active = request.form.get("active") == "1"
+    try:
+        services.update_user(user, actor=current_user, now=utcnow(), active=active)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("auth.edit_user", user_id=user.id))
+    db.session.commit()
+    state = "reactivated and can sign in again" if active else "deactivated and signed out"
+    flash(f"{user.name} is {state}.", "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@admin_required
+def set_user_password(user_id: int):
+    user = _user_or_404(user_id)
+    password_form = SetPasswordForm()
+    if password_form.validate_on_submit():
+        try:
+            services.set_password(
+                user, password_form.new_password.data, actor=current_user, now=utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_errors(password_form, error)
+        else:
+            db.session.commit()
+            if user.id == current_user.id:
+                start_session(user)
+            flash(f"New password set for {user.name}; their other sessions ended.", "success")
+            return redirect(url_for("auth.users"))
+    return _edit_page(user, EditUserForm(obj=user, formdata=None), password_form), 422

@@ -1,0 +1,95 @@
+"""The queries behind the coordinator's dashboard. Each is one statement (no N+1)."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from tracker.db import db
+from tracker.journeys.models import Appointment, Journey, Task
+from tracker.pathways.models import STAGES
+from tracker.timeutil import at_local
+
+MIDNIGHT = datetime.min.time()
+
+
+def stage_counts() -> dict[str, int]:
+    """Active journeys per stage, every stage present."""
+    rows = db.session.execute(
+        sa.select(Journey.stage, sa.func.count())
+        .where(Journey.status == "active")
+        .group_by(Journey.stage)
+    )
+    counts = dict.fromkeys(STAGES, 0)
+    counts.update({stage: n for stage, n in rows})
+    return counts
+
+
+def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC instants from the start of local day ``first`` to the end of local day ``last``."""
+    return at_local(first, MIDNIGHT, tz), at_local(last + timedelta(days=1), MIDNIGHT, tz)
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday and Sunday of the week ``day`` is in."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def procedures_between(start: datetime, end: datetime) -> list[Journey]:
+    """Active journeys whose surgery starts in [start, end), earliest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Journey)
+            .where(
+                Journey.status == "active", Journey.surgery_at >= start, Journey.surgery_at < end
+            )
+            .options(
+                joinedload(Journey.patient),
+                joinedload(Journey.surgeon),
+                joinedload(Journey.template),
+            )
+            .order_by(Journey.surgery_at, Journey.id)
+        )
+    )
+
+
+def overdue_tasks(today: date, limit: int = 50) -> tuple[list[Task], int]:
+    """Open tasks of active journeys due before ``today`` (oldest first), and how many there are."""
+    where = (
+        Task.status == "open",
+        Task.due_on < today,
+        Journey.status == "active",
+    )
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Task).join(Task.journey).where(*where)
+    )
+    tasks = db.session.scalars(
+        sa.select(Task)
+        .join(Task.journey)
+        .where(*where)
+        .options(joinedload(Task.journey).joinedload(Journey.patient))
+        .order_by(Task.due_on, Task.id)
+        .limit(limit)
+    )
+    return list(tasks), total or 0
+
+
+def upcoming_appointments(now: datetime, days: int = 7, limit: int = 50) -> list[Appointment]:
+    """Scheduled appointments of active journeys from ``now`` for ``days`` days."""
+    return list(
+        db.session.scalars(
+            sa.select(Appointment)
+            .join(Appointment.journey)
+            .where(
+                Appointment.status == "scheduled",
+                Appointment.starts_at >= now,
+                Appointment.starts_at < now + timedelta(days=days),
+                Journey.status == "active",
+            )
+            .options(joinedload(Appointment.journey).joinedload(Journey.patient))
+            .order_by(Appointment.starts_at, Appointment.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,151 @@
+"""Forms of the journey pages. They check the shape of what was typed; services check the rules."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from tracker.journeys.models import ANESTHESIA, APPOINTMENT_KINDS, APPROACHES, CONDITIONS, SIDES
+
+LABELS = {
+    "herniated_disc": "Herniated disc",
+    "spinal_stenosis": "Spinal stenosis",
+    "sciatica": "Sciatica",
+    "other": "Other",
+    "left": "Left",
+    "right": "Right",
+    "bilateral": "Bilateral",
+    "central": "Central",
+    "transforaminal": "Transforaminal (TELD / PELD)",
+    "interlaminar": "Interlaminar",
+    "general": "General",
+    "local_sedation": "Local with sedation",
+    "consultation": "Consultation",
+    "pre_op": "Pre-operative",
+    "surgery": "Surgery",
+    "follow_up": "Follow-up",
+    "scheduled": "Scheduled",
+    "completed": "Completed",
+    "no_show": "Did not attend",
+}
+
+
+def choices(values: tuple[str, ...]) -> list[SelectChoice]:
+    return [SelectChoice(v, LABELS.get(v, v.replace("_", " ").capitalize())) for v in values]
+
+
+def _reason(label: str, required: bool = True) -> TextAreaField:
+    checks = [InputRequired(message="Give a reason.")] if required else [Optional()]
+    return TextAreaField(label, validators=[*checks, Length(max=2000)])
+
+
+class StartJourneyForm(FlaskForm):
+    template_id = SelectField("Pathway", coerce=int, validators=[InputRequired()])
+    condition = SelectField("Condition", choices=choices(CONDITIONS))
+    levels = StringField(
+        "Spinal level(s)",
+        validators=[InputRequired(message="Enter the spinal level(s)."), Length(max=60)],
+        description="For example L4-L5, or L4-L5, L5-S1 for two levels.",
+    )
+    side = SelectField("Side", choices=choices(SIDES))
+    approach = SelectField("Approach", choices=choices(APPROACHES))
+    anesthesia = SelectField("Anesthesia", choices=choices(ANESTHESIA))
+    surgeon_id = SelectField("Surgeon", coerce=int, default=0)
+    consultation_date = DateField(
+        "Consultation date", validators=[InputRequired(message="Enter the consultation date.")]
+    )
+    surgery_date = DateField("Surgery date", validators=[Optional()])
+    surgery_time = TimeField(
+        "Surgery start time",
+        validators=[Optional()],
+        description="Clinic local time. Leave both empty if the surgery is not booked yet.",
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        date_given, time_given = bool(self.surgery_date.raw_data), bool(self.surgery_time.raw_data)
+        date_given = date_given and bool(self.surgery_date.raw_data[0])
+        time_given = time_given and bool(self.surgery_time.raw_data[0])
+        if date_given != time_given:
+            missing = self.surgery_time if date_given else self.surgery_date
+            missing.errors = [
+                *missing.errors,
+                "Give both the surgery date and its start time, or neither.",
+            ]
+            return False
+        return valid
+
+
+class RescheduleForm(FlaskForm):
+    surgery_date = DateField(
+        "New surgery date", validators=[InputRequired(message="Enter the new date.")]
+    )
+    surgery_time = TimeField(
+        "New start time",
+        validators=[InputRequired(message="Enter the new start time.")],
+        description="Clinic local time.",
+    )
+    reason = _reason("Reason (optional)", required=False)
+    #: set by the preview page: the next POST applies the change
+    confirmed = HiddenField(default="")
+
+
+class AdvanceForm(FlaskForm):
+    override_reason = _reason("Reason to go on with unfinished tasks", required=False)
+
+
+class ReasonForm(FlaskForm):
+    reason = _reason("Reason")
+
+
+class AppointmentForm(FlaskForm):
+    kind = SelectField("Type", choices=choices(APPOINTMENT_KINDS))
+    title = StringField(
+        "Title",
+        validators=[InputRequired(message="Give the appointment a title."), Length(max=200)],
+    )
+    date = DateField("Date", validators=[InputRequired(message="Enter the date.")])
+    time = TimeField(
+        "Start time",
+        validators=[InputRequired(message="Enter the start time.")],
+        description="Clinic local time.",
+    )
+    duration_minutes = IntegerField(
+        "Duration (minutes)",
+        default=30,
+        validators=[
+            InputRequired(message="Enter the duration in minutes."),
+            NumberRange(
+                min=1, max=1440, message="The duration must be between 1 and 1440 minutes."
+            ),
+        ],
+    )
+    location = StringField("Location", validators=[Optional(), Length(max=200)])
+
+
+class EditAppointmentForm(AppointmentForm):
+    status = SelectField("Status", choices=choices(("scheduled", "completed", "no_show")))
+
+
+class AppointmentStatusForm(FlaskForm):
+    status = SelectField("Status", choices=choices(("completed", "no_show")))
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        "New note",
+        validators=[InputRequired(message="Write the note first."), Length(max=5000)],
+        description="Notes cannot be edited; add a new note to correct one.",
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,147 @@
+"""Staff pages for patients: the list, the board, the forms and the patient page."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.auth.access import clinical_required
+from tracker.db import db, utcnow
+from tracker.errors import DomainError
+from tracker.forms import apply_errors
+from tracker.journeys.models import Journey
+from tracker.pathways.models import STAGES
+from tracker.pathways.services import latest_templates
+from tracker.patients import services
+from tracker.patients.forms import PatientForm
+from tracker.patients.models import Patient
+
+bp = Blueprint("patients", __name__, url_prefix="/patients")
+PAGE_SIZE = 25
+BOARD_LIMIT = 200
+
+
+def _filters() -> dict:
+    """The list filters from the query string, cleaned (unknown values are dropped)."""
+    args = request.args
+    stage = args.get("stage", "")
+    sort = args.get("sort", "name")
+    surgeon = args.get("surgeon", "")
+    return {
+        "q": args.get("q", "").strip()[:100] or None,
+        "stage": stage if stage in STAGES else None,
+        "pathway": args.get("pathway", "").strip()[:60] or None,
+        "surgeon": int(surgeon) if surgeon.isdigit() else None,
+        "sort": sort if sort in services.SORTS else "name",
+    }
+
+
+def _filter_options() -> dict:
+    return {"stages": STAGES, "pathways": latest_templates(), "surgeons": services.surgeons()}
+
+
+@bp.get("")
+@clinical_required
+def index():
+    filters = _filters()
+    query = services.list_query(
+        q=filters["q"],
+        stage=filters["stage"],
+        pathway=filters["pathway"],
+        surgeon_id=filters["surgeon"],
+        sort=filters["sort"],
+    )
+    page = db.paginate(query, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    return render_template(
+        "patients/index.html",
+        page=page,
+        journeys=services.active_journeys_for(page.items),
+        filters=filters,
+        **_filter_options(),
+    )
+
+
+@bp.get("/board")
+@clinical_required
+def board():
+    filters = _filters()
+    query = services.list_query(
+        q=filters["q"], pathway=filters["pathway"], surgeon_id=filters["surgeon"], sort="surgery"
+    ).where(Journey.id.is_not(None))
+    patients = list(db.session.scalars(query.limit(BOARD_LIMIT)))
+    journeys = services.active_journeys_for(patients)
+    columns = {stage: [] for stage in STAGES}
+    for patient in patients:
+        columns[journeys[patient.id].stage].append((patient, journeys[patient.id]))
+    return render_template(
+        "patients/board.html",
+        columns=columns,
+        filters=filters,
+        truncated=len(patients) == BOARD_LIMIT,
+        **_filter_options(),
+    )
+
+
+def _patient_or_404(patient_id: int) -> Patient:
+    return services.get_patient(patient_id) or abort(404, "There is no patient with this number.")
+
+
+def _save(form: PatientForm, action) -> Patient | None:
+    """Run ``action(values)`` for a submitted form; commit, or roll back and keep the errors."""
+    parsed = form.validate_on_submit()
+    try:
+        patient = action(form.values())
+    except DomainError as error:
+        apply_errors(form, error)
+        parsed = False
+    if not parsed:
+        db.session.rollback()
+        return None
+    db.session.commit()
+    return patient
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@clinical_required
+def new():
+    form = PatientForm(default_timezone=current_app.config["CLINIC_TIMEZONE"])
+    if request.method == "POST":
+        patient = _save(
+            form, lambda values: services.create_patient(values, actor=current_user, now=utcnow())
+        )
+        if patient is not None:
+            flash(f"{patient.full_name} is added.", "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+        return render_template("patients/form.html", form=form, patient=None), 422
+    return render_template("patients/form.html", form=form, patient=None)
+
+
+@bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
+@clinical_required
+def edit(patient_id: int):
+    patient = _patient_or_404(patient_id)
+    form = PatientForm(obj=patient, default_timezone=current_app.config["CLINIC_TIMEZONE"])
+    if request.method == "POST":
+        saved = _save(
+            form,
+            lambda values: services.update_patient(
+                patient, values, actor=current_user, now=utcnow()
+            ),
+        )
+        if saved is not None:
+            flash(f"{saved.full_name} is saved.", "success")
+            return redirect(url_for("patients.show", patient_id=saved.id))
+        return render_template("patients/form.html", form=form, patient=patient), 422
+    return render_template("patients/form.html", form=form, patient=patient)
+
+
+@bp.get("/<int:patient_id>")
+@clinical_required
+def show(patient_id: int):
+    patient = _patient_or_404(patient_id)
+    journeys = services.journeys_of(patient)
+    return render_template(
+        "patients/show.html",
+        patient=patient,
+        journeys=journeys,
+        active=next((j for j in journeys if j.status == "active"), None),
+        history=services.history_of(patient),
+    )

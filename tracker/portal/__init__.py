@@ -1,0 +1,1 @@
+"""The patient portal: invitations, daily check-ins, milestones, alerts to the clinic, calendar."""

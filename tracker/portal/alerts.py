@@ -1,0 +1,390 @@
+"""The alert rules, run on every check-in and once a day, and the coordinator's alert actions.
+
+Thresholds come from the journey's pathway template (``alerts:``); the defaults below are used
+only where a template leaves one out.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from tracker.audit.services import record
+from tracker.auth.models import StaffUser
+from tracker.db import db
+from tracker.errors import Conflict, ValidationFailed
+from tracker.journeys.models import Journey
+from tracker.portal.models import Alert, CheckIn, PortalInvitation
+from tracker.reminders.models import Reminder
+
+DEFAULT_THRESHOLDS = {
+    "pain_high": 8,
+    "pain_rise": 3,
+    "rise_window_days": 3,
+    "leg_pain_return_fraction": 0.8,
+    "leg_pain_relief_points": 2,
+    "missed_checkin_days": 3,
+    "checkin_days": 14,
+}
+FLAG_TEXT = {
+    "flag_weakness": "new or worse leg weakness or numbness",
+    "flag_saddle": "saddle numbness or new bladder/bowel problems",
+    "flag_fever": "fever or chills",
+    "flag_wound": "wound redness, swelling or discharge",
+}
+NOTE_MAX = 2000
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    pain_high: int
+    pain_rise: float
+    rise_window_days: int
+    leg_pain_return_fraction: float
+    leg_pain_relief_points: float
+    missed_checkin_days: int
+    checkin_days: int
+
+
+def thresholds(journey: Journey) -> Thresholds:
+    values = {**DEFAULT_THRESHOLDS, **(journey.template.definition.get("alerts") or {})}
+    return Thresholds(**{k: values[k] for k in DEFAULT_THRESHOLDS})
+
+
+def patient_tz(journey: Journey) -> ZoneInfo:
+    return ZoneInfo(journey.patient.timezone)
+
+
+def surgery_day(journey: Journey) -> date | None:
+    return journey.anchor_date("surgery", patient_tz(journey))
+
+
+def _raise(
+    journey: Journey,
+    kind: str,
+    summary: str,
+    *,
+    dedup_key: str,
+    now: datetime,
+    check_in: CheckIn | None = None,
+    details: dict | None = None,
+) -> Alert | None:
+    """Add an alert unless one with the same key exists; urgent ones also email the on-duty."""
+    if db.session.scalar(sa.select(Alert.id).where(Alert.dedup_key == dedup_key)):
+        return None
+    severity = "urgent" if kind == "red_flag" else "normal"
+    alert = Alert(
+        journey_id=journey.id,
+        patient_id=journey.patient_id,
+        check_in=check_in,
+        kind=kind,
+        severity=severity,
+        status="open",
+        summary=summary[:300],
+        details=details or {},
+        dedup_key=dedup_key,
+        created_at=now,
+    )
+    db.session.add(alert)
+    record(
+        "alert.raise",
+        alert,
+        patient_id=journey.patient_id,
+        now=now,
+        details={"kind": kind, "severity": severity, "summary": alert.summary},
+    )
+    if severity == "urgent":
+        _email_on_duty(alert, journey, now=now)
+    return alert
+
+
+def _email_on_duty(alert: Alert, journey: Journey, *, now: datetime) -> Reminder:
+    """Queue a staff alert through the reminders' dispatcher (to ON_DUTY_EMAIL, else the outbox)."""
+    patient = journey.patient
+    base = current_app.config.get("PORTAL_BASE_URL", "").rstrip("/")
+    row = Reminder(
+        idempotency_key=f"portal-alert:{alert.id}",
+        journey_id=journey.id,
+        patient_id=patient.id,
+        rule_key="alert",
+        occurrence=0,
+        message_key="portal_alert",
+        channel="email",
+        audience="coordinator",
+        urgent=True,
+        rule_at=now,
+        due_at=now,
+        next_attempt_at=now,
+        status="pending",
+        attempts=0,
+        subject=f"URGENT: {patient.full_name} ({patient.mrn}) reported a red flag",
+        body=(
+            f"{patient.full_name} ({patient.mrn}, phone {patient.phone or 'not on file'}) "
+            f"reported in the patient portal: {alert.summary}.\n\n"
+            f"The patient was told to call the clinic or go to emergency. Please call them now, "
+            f"then acknowledge the alert: {base}/alerts"
+        ),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(row)
+    return row
+
+
+def _unresolved(journey: Journey, kind: str) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Alert.id).where(
+                Alert.journey_id == journey.id, Alert.kind == kind, Alert.status != "resolved"
+            )
+        )
+        is not None
+    )
+
+
+def evaluate_check_in(check_in: CheckIn, *, now: datetime) -> list[Alert]:
+    """Run every rule that looks at one new check-in; return the alerts raised."""
+    journey = check_in.journey
+    limits = thresholds(journey)
+    raised: list[Alert | None] = []
+    who = "taken by phone" if check_in.entered_by == "staff" else "in the portal"
+    if check_in.red_flags:
+        flags = ", ".join(FLAG_TEXT[f] for f in check_in.red_flags)
+        raised.append(
+            _raise(
+                journey,
+                "red_flag",
+                f"Red flag: {flags}",
+                dedup_key=f"red_flag:{check_in.id}",
+                check_in=check_in,
+                now=now,
+                details={"flags": check_in.red_flags, "entered": who},
+            )
+        )
+    high = max(check_in.back_pain, check_in.leg_pain)
+    if high >= limits.pain_high and not _unresolved(journey, "pain_high"):
+        raised.append(
+            _raise(
+                journey,
+                "pain_high",
+                f"Pain {high}/10 (back {check_in.back_pain}, leg {check_in.leg_pain})",
+                dedup_key=f"pain_high:{check_in.id}",
+                check_in=check_in,
+                now=now,
+            )
+        )
+    raised.append(_pain_rise(check_in, limits, now))
+    raised.append(_leg_pain_return(check_in, limits, now))
+    return [a for a in raised if a is not None]
+
+
+def _pain_rise(check_in: CheckIn, limits: Thresholds, now: datetime) -> Alert | None:
+    journey = check_in.journey
+    start = check_in.day - timedelta(days=limits.rise_window_days)
+    before = db.session.execute(
+        sa.select(CheckIn.back_pain, CheckIn.leg_pain).where(
+            CheckIn.journey_id == journey.id,
+            CheckIn.day >= start,
+            CheckIn.day < check_in.day,
+        )
+    ).all()
+    if not before or _unresolved(journey, "pain_rise"):
+        return None
+    rises = []
+    for part, index in (("back", 0), ("leg", 1)):
+        average = sum(row[index] for row in before) / len(before)
+        score = getattr(check_in, f"{part}_pain")
+        if score - average >= limits.pain_rise:
+            rises.append(f"{part} {average:.1f} → {score}")
+    if not rises:
+        return None
+    return _raise(
+        journey,
+        "pain_rise",
+        f"Pain rose over the previous {limits.rise_window_days}-day average: {'; '.join(rises)}",
+        dedup_key=f"pain_rise:{check_in.id}",
+        check_in=check_in,
+        now=now,
+    )
+
+
+def _leg_pain_return(check_in: CheckIn, limits: Thresholds, now: datetime) -> Alert | None:
+    """Leg pain back near its pre-surgery level after early relief (possible re-herniation)."""
+    journey = check_in.journey
+    operated = surgery_day(journey)
+    if operated is None or check_in.day <= operated:
+        return None
+    baseline = db.session.scalar(
+        sa.select(CheckIn.leg_pain)
+        .where(CheckIn.journey_id == journey.id, CheckIn.day < operated)
+        .order_by(CheckIn.day.desc(), CheckIn.recorded_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    )
+    if baseline is None or baseline < limits.leg_pain_relief_points:
+        return None
+    best_after = db.session.scalar(
+        sa.select(sa.func.min(CheckIn.leg_pain)).where(
+            CheckIn.journey_id == journey.id,
+            CheckIn.day >= operated,
+            CheckIn.id != check_in.id,
+            CheckIn.recorded_at <= check_in.recorded_at,
+        )
+    )
+    relieved = best_after is not None and best_after <= baseline - limits.leg_pain_relief_points
+    if not relieved or check_in.leg_pain < baseline * limits.leg_pain_return_fraction:
+        return None
+    if _unresolved(journey, "leg_pain_return"):
+        return None
+    return _raise(
+        journey,
+        "leg_pain_return",
+        f"Leg pain {check_in.leg_pain}/10 is back near its pre-surgery {baseline}/10 "
+        f"after relief to {best_after}/10: possible re-herniation",
+        dedup_key=f"leg_pain_return:{check_in.id}",
+        check_in=check_in,
+        now=now,
+        details={"baseline": baseline, "best": best_after},
+    )
+
+
+def missed_check_ins(journey: Journey, *, now: datetime) -> Alert | None:
+    """Alert when check-ins are expected and none came for ``missed_checkin_days`` whole days."""
+    if not journey.is_active:
+        return None
+    operated = surgery_day(journey)
+    if operated is None:
+        return None
+    invitation = db.session.scalar(
+        sa.select(PortalInvitation)
+        .where(
+            PortalInvitation.journey_id == journey.id,
+            PortalInvitation.revoked_at.is_(None),
+            PortalInvitation.expires_at > now,
+        )
+        .order_by(PortalInvitation.created_at)
+        .limit(1)
+    )
+    if invitation is None:
+        return None  # nobody asked the patient to check in
+    limits = thresholds(journey)
+    tz = patient_tz(journey)
+    today = now.astimezone(tz).date()
+    last = db.session.scalar(
+        sa.select(sa.func.max(CheckIn.day)).where(CheckIn.journey_id == journey.id)
+    )
+    window_end = operated + timedelta(days=limits.checkin_days)
+    if today - timedelta(days=1) > window_end:
+        return None  # daily check-ins are no longer expected
+    invited = invitation.created_at.astimezone(tz).date()
+    reference = max(d for d in (last, operated, invited) if d is not None)
+    # Whole days with no check-in, counted only inside the window where one is expected.
+    first_missing = reference + timedelta(days=1)
+    last_expected = min(today - timedelta(days=1), window_end)
+    missed = (last_expected - first_missing).days + 1
+    if missed < limits.missed_checkin_days:
+        return None
+    since = "no check-in yet" if last is None or last < operated else f"last on {last:%d %b}"
+    return _raise(
+        journey,
+        "missed_checkins",
+        f"No check-in for {missed} days ({since})",
+        dedup_key=f"missed_checkins:{journey.id}:{reference.isoformat()}",
+        now=now,
+        details={"reference": reference.isoformat(), "days": missed},
+    )
+
+
+def run_daily_checks(*, now: datetime) -> list[Alert]:
+    """The daily job: missed check-ins for every active journey with a portal invitation."""
+    journeys = db.session.scalars(
+        sa.select(Journey)
+        .where(
+            Journey.status == "active",
+            Journey.surgery_at.is_not(None),
+            Journey.id.in_(
+                sa.select(PortalInvitation.journey_id).where(PortalInvitation.revoked_at.is_(None))
+            ),
+        )
+        .order_by(Journey.id)
+    ).all()
+    raised = [missed_check_ins(journey, now=now) for journey in journeys]
+    return [a for a in raised if a is not None]
+
+
+# ---- the coordinator's actions ---------------------------------------------------------------
+
+
+def acknowledge(alert: Alert, *, actor: StaffUser, now: datetime) -> Alert:
+    if alert.status != "open":
+        raise Conflict(f"This alert is already {alert.status}.")
+    alert.status = "acknowledged"
+    alert.acknowledged_at = now
+    alert.acknowledged_by_id = actor.id
+    record("alert.acknowledge", alert, actor=actor, patient_id=alert.patient_id, now=now)
+    return alert
+
+
+def resolve(alert: Alert, note: str, *, actor: StaffUser, now: datetime) -> Alert:
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed.on("note", "Say what was done, e.g. 'Called, advised to rest'.")
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed.on("note", f"Keep the note under {NOTE_MAX} characters.")
+    if alert.status == "resolved":
+        raise Conflict("This alert is already resolved.")
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = now
+        alert.acknowledged_by_id = actor.id
+    alert.status = "resolved"
+    alert.resolved_at = now
+    alert.resolved_by_id = actor.id
+    alert.resolution_note = note
+    record(
+        "alert.resolve",
+        alert,
+        actor=actor,
+        patient_id=alert.patient_id,
+        now=now,
+        details={"note": note},
+    )
+    return alert
+
+
+def queue(status: str = "unresolved", limit: int = 200) -> list[Alert]:
+    """The coordinator's queue: urgent first, then newest first."""
+    query = sa.select(Alert)
+    if status == "unresolved":
+        query = query.where(Alert.status != "resolved")
+    else:
+        query = query.where(Alert.status == status)
+    urgent_first = sa.case((Alert.severity == "urgent", 0), else_=1)
+    return list(
+        db.session.scalars(
+            query.order_by(urgent_first, Alert.created_at.desc(), Alert.id.desc()).limit(limit)
+        )
+    )
+
+
+def open_counts() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(Alert.severity, sa.func.count())
+        .where(Alert.status == "open")
+        .group_by(Alert.severity)
+    ).all()
+    counts = {"urgent": 0, "normal": 0}
+    counts.update({severity: n for severity, n in rows})
+    counts["total"] = counts["urgent"] + counts["normal"]
+    return counts
+
+
+def journey_alerts(journey: Journey, limit: int = 10) -> list[Alert]:
+    return list(
+        db.session.scalars(
+            sa.select(Alert)
+            .where(Alert.journey_id == journey.id)
+            .order_by(Alert.created_at.desc(), Alert.id.desc())
+            .limit(limit)
+        )
+    )

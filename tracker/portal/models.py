@@ -1,0 +1,156 @@
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.auth.models import StaffUser
+from tracker.db import UTCDateTime, db, utcnow
+from tracker.journeys.models import Journey
+from tracker.patients.models import Patient
+
+ENTERED_BY = ("patient", "staff")
+RED_FLAGS = ("flag_weakness", "flag_saddle", "flag_fever", "flag_wound")
+ALERT_KINDS = ("red_flag", "pain_high", "pain_rise", "leg_pain_return", "missed_checkins")
+ALERT_SEVERITIES = ("urgent", "normal")
+ALERT_STATUSES = ("open", "acknowledged", "resolved")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class PortalInvitation(db.Model):
+    """A personal link to the portal. Only the token's hash is stored; the link is shown once."""
+
+    __tablename__ = "portal_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id"), index=True)
+    #: sha256 (hex) of the link's random token
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: sha256 (hex) of the calendar feed key (derived from the token hash and the secret key)
+    feed_key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    #: the link (and every portal session made from it) stops working then
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    #: the last time the patient continued from the link
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    patient: Mapped[Patient] = relationship()
+    journey: Mapped[Journey] = relationship()
+    created_by: Mapped[StaffUser | None] = relationship(foreign_keys=[created_by_id])
+
+    def is_valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+class CheckIn(db.Model):
+    """One pain check-in: by the patient in the portal, or taken by staff over the phone."""
+
+    __tablename__ = "portal_check_ins"
+    __table_args__ = (
+        sa.CheckConstraint("back_pain BETWEEN 0 AND 10", name="back_pain"),
+        sa.CheckConstraint("leg_pain BETWEEN 0 AND 10", name="leg_pain"),
+        sa.CheckConstraint(_in("entered_by", ENTERED_BY), name="entered_by"),
+        sa.CheckConstraint(
+            "(entered_by = 'staff') = (entered_by_id IS NOT NULL)", name="entered_by_staff"
+        ),
+        sa.Index("ix_portal_check_ins_journey_id_day", "journey_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id"))
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    #: the patient's local date it is about
+    day: Mapped[date]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: numeric rating scale 0-10 (LOINC 72514-3), back and leg separately
+    back_pain: Mapped[int]
+    leg_pain: Mapped[int]
+    took_pain_medicine: Mapped[bool]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    #: new or worse leg weakness or numbness
+    flag_weakness: Mapped[bool] = mapped_column(default=False)
+    #: numbness in the groin or saddle area, or new bladder or bowel problems
+    flag_saddle: Mapped[bool] = mapped_column(default=False)
+    flag_fever: Mapped[bool] = mapped_column(default=False)
+    #: wound redness, swelling or discharge
+    flag_wound: Mapped[bool] = mapped_column(default=False)
+    entered_by: Mapped[str] = mapped_column(sa.String(10), default="patient")
+    #: the staff user who took it by phone
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    #: sent with the form, so a double-tapped submit records one check-in
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    journey: Mapped[Journey] = relationship()
+    entered_by_user: Mapped[StaffUser | None] = relationship()
+
+    @property
+    def red_flags(self) -> list[str]:
+        return [flag for flag in RED_FLAGS if getattr(self, flag)]
+
+
+class MilestoneRecord(db.Model):
+    """The day a patient reached one of the pathway's recovery milestones."""
+
+    __tablename__ = "portal_milestones"
+    __table_args__ = (
+        sa.UniqueConstraint("journey_id", "key", name="uq_portal_milestones_journey_id_key"),
+        sa.CheckConstraint(_in("entered_by", ENTERED_BY), name="entered_by"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id"), index=True)
+    #: the template's milestone key
+    key: Mapped[str] = mapped_column(sa.String(60))
+    reached_on: Mapped[date]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entered_by: Mapped[str] = mapped_column(sa.String(10), default="patient")
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+
+
+class Alert(db.Model):
+    """Something the clinic should look at, raised by the check-in rules."""
+
+    __tablename__ = "portal_alerts"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", ALERT_KINDS), name="kind"),
+        sa.CheckConstraint(_in("severity", ALERT_SEVERITIES), name="severity"),
+        sa.CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+        sa.Index("ix_portal_alerts_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    #: the check-in that raised it (none for a missed check-in)
+    check_in_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portal_check_ins.id"))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    severity: Mapped[str] = mapped_column(sa.String(10))
+    status: Mapped[str] = mapped_column(sa.String(15), default="open")
+    #: one line for the queue, in the clinic's language
+    summary: Mapped[str] = mapped_column(sa.String(300))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: the rule's own key (e.g. one missed-check-in alert per gap), so a rerun adds nothing
+    dedup_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    resolution_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    journey: Mapped[Journey] = relationship()
+    patient: Mapped[Patient] = relationship()
+    check_in: Mapped[CheckIn | None] = relationship()
+    acknowledged_by: Mapped[StaffUser | None] = relationship(foreign_keys=[acknowledged_by_id])
+    resolved_by: Mapped[StaffUser | None] = relationship(foreign_keys=[resolved_by_id])
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.severity == "urgent"
