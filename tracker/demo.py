@@ -26,6 +26,9 @@ from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.pathways.services import latest_template, load_directory
 from tracker.patients.models import Patient
 from tracker.patients.services import create_patient
+from tracker.portal import services as portal
+from tracker.portal.alerts import run_daily_checks
+from tracker.portal.models import CheckIn
 from tracker.timeutil import at_local, clinic_tz
 
 #: every demo staff account signs in with this password
@@ -512,11 +515,90 @@ def _phone(tz: str, rng: random.Random) -> str:
     return f"+62{prefix}{rng.randint(1_000_000, 99_999_999)}"
 
 
+def _portal_done(demo: Demo) -> bool:
+    first = sa.select(CheckIn.id).join(Patient, CheckIn.patient_id == Patient.id)
+    return db.session.scalar(first.where(Patient.mrn.like("DEMO-%")).limit(1)) is not None
+
+
+def _recovering_cases(demo: Demo) -> int:
+    """How many demo patients are recovering at home (the size of the check-in step)."""
+    return sum(1 for case in demo.cases if case.stage in ("discharge", "follow_up"))
+
+
+def _recovering(demo: Demo) -> list[Journey]:
+    """Active demo journeys whose surgery is over: the patients who log pain at home."""
+    query = (
+        sa.select(Journey)
+        .join(Patient)
+        .where(
+            Patient.mrn.like("DEMO-%"),
+            Journey.status == "active",
+            Journey.stage.in_(("discharge", "follow_up")),
+            Journey.surgery_at <= demo.now,
+        )
+        .order_by(Journey.surgery_at.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def _create_portal_activity(demo: Demo) -> Iterator[None]:
+    """Invite the recovering patients and let them log pain: a falling leg-pain curve for most,
+    a fever yesterday for one, a painful setback for another, one who stopped checking in."""
+    coordinator = demo.staff("citra")
+    rng = random.Random(SEED + 5)
+    recovering = _recovering(demo)
+    days_out = {
+        j.id: (demo.today - j.surgery_at.astimezone(demo.tz).date()).days for j in recovering
+    }
+    later = [j.id for j in recovering if days_out[j.id] >= 7]
+    fever = next((j.id for j in recovering if days_out[j.id] >= 1), None)
+    setback = later[0] if later else None
+    stopped = later[1] if len(later) > 1 else None
+    for journey in recovering:
+        surgery_day = journey.surgery_at.astimezone(demo.tz).date()
+        days = min(days_out[journey.id], 14)
+        invited_at = min(journey.surgery_at + timedelta(hours=6), demo.now)
+        portal.issue_invitation(journey, actor=coordinator, now=invited_at)
+        baseline_leg, baseline_back = 7, rng.randint(4, 6)  # leg 7.6 before TELD (CLINICAL.md)
+        consult = demo.at(journey.consultation_date, "10:30")
+        _check_in(journey, consult, baseline_back, baseline_leg, True, staff=coordinator)
+        last = days - 4 if journey.id == stopped else days
+        for day in range(0, last + 1):
+            at = min(
+                demo.at(surgery_day + timedelta(days=day), "09:00", rng.randint(0, 240)), demo.now
+            )
+            leg = round(baseline_leg * 0.75 ** (day + 1) + rng.uniform(-0.5, 1))
+            back = round(baseline_back * 0.85 ** (day + 1) + rng.uniform(-0.5, 1))
+            flags = {"flag_fever"} if journey.id == fever and day == days - 1 else set()
+            if journey.id == setback and day >= days - 1:
+                leg += 5  # leg pain back after early relief
+            _check_in(journey, at, back, leg, day < 7, flags=flags)
+        yield
+    run_daily_checks(now=demo.now)
+
+
+def _check_in(journey, at, back, leg, medicine, *, flags=frozenset(), staff=None) -> None:
+    values = portal.CheckInValues(
+        back_pain=max(0, min(10, back)),
+        leg_pain=max(0, min(10, leg)),
+        took_pain_medicine=medicine,
+        idempotency_key=f"demo-{journey.id}-{at:%Y%m%d%H%M}",
+        flags=set(flags),
+    )
+    portal.record_check_in(journey, values, now=at, staff=staff)
+
+
 #: the demo, in order; a later feature appends its own step here
 STEPS: list[Step] = [
     Step("pathway templates", _pathways_done, lambda demo: 1, _load_pathways),
     Step("staff", _staff_done, lambda demo: len(STAFF), _create_staff),
     Step("patients and journeys", _patients_done, lambda demo: len(demo.cases), _create_patients),
+    Step(
+        "pain check-ins",
+        _portal_done,
+        lambda demo: _recovering_cases(demo),
+        _create_portal_activity,
+    ),
 ]
 
 

@@ -11,6 +11,7 @@ from tracker.demo import CASES, DEMO_PASSWORD, DEMO_SIGN_IN, STEPS, Demo, pendin
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
 from tracker.pathways.models import STAGES
 from tracker.patients.models import Patient
+from tracker.portal.models import Alert, CheckIn
 from tracker.timeutil import clinic_tz
 
 
@@ -138,3 +139,18 @@ def test_demo_refuses_a_production_database(runner, monkeypatch, row_counts):
     assert result.exit_code == 1
     assert "not for a production database" in result.output
     assert row_counts()["patients"] == 0
+
+
+def test_demo_recovering_patients_log_pain_and_raise_alerts(runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    recovering = db.session.scalars(
+        sa.select(Journey).where(
+            Journey.status == "active", Journey.stage.in_(("discharge", "follow_up"))
+        )
+    ).all()
+    with_check_ins = set(db.session.scalars(sa.select(CheckIn.journey_id)))
+    assert {j.id for j in recovering} <= with_check_ins
+    kinds = set(db.session.scalars(sa.select(Alert.kind)))
+    assert {"red_flag", "pain_rise", "missed_checkins"} <= kinds
+    urgent = db.session.scalar(sa.select(Alert).where(Alert.kind == "red_flag"))
+    assert urgent.severity == "urgent"
