@@ -6,6 +6,8 @@ from wtforms import BooleanField, DateField, EmailField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from tracker.patients.services import FIELDS
+
 SEX_CHOICES = [
     SelectChoice("female", "Female"),
     SelectChoice("male", "Male"),
@@ -13,19 +15,6 @@ SEX_CHOICES = [
     SelectChoice("unknown", "Unknown"),
 ]
 LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("id", "Bahasa Indonesia")]
-FIELDS = (
-    "mrn",
-    "given_name",
-    "family_name",
-    "birth_date",
-    "sex",
-    "phone",
-    "email",
-    "language",
-    "timezone",
-    "consent_email",
-    "consent_sms",
-)
 
 
 @cache

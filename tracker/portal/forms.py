@@ -6,6 +6,8 @@ from wtforms import BooleanField, DateField, HiddenField, RadioField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from tracker.portal.services import CheckInValues
+
 SCORES = [SelectChoice(str(n), str(n)) for n in range(11)]
 SCORE_VALUES = frozenset(str(n) for n in range(11))
 
@@ -53,6 +55,16 @@ class CheckInForm(FlaskForm):
     def flags(self) -> set[str]:
         names = ("flag_weakness", "flag_saddle", "flag_fever", "flag_wound")
         return {name for name in names if self[name].data}
+
+    def values(self) -> CheckInValues:
+        return CheckInValues(
+            back_pain=self.back_pain.score,
+            leg_pain=self.leg_pain.score,
+            took_pain_medicine=self.took_pain_medicine.data == "yes",
+            note=self.note.data,
+            flags=self.flags,
+            idempotency_key=self.idempotency_key.data,
+        )
 
 
 class MilestoneForm(FlaskForm):

@@ -146,14 +146,7 @@ def check_in():
     if not form.is_submitted():
         form.idempotency_key.data = uuid.uuid4().hex
     if form.validate_on_submit():
-        values = services.CheckInValues(
-            back_pain=form.back_pain.score,
-            leg_pain=form.leg_pain.score,
-            took_pain_medicine=form.took_pain_medicine.data == "yes",
-            note=form.note.data,
-            flags=form.flags,
-            idempotency_key=form.idempotency_key.data,
-        )
+        values = form.values()
         try:
             saved, _new = services.record_check_in(g.journey, values, now=utcnow())
         except DomainError as error:
