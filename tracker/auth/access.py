@@ -21,6 +21,11 @@ def clinical_required(view):
     return wrapper
 
 
+@clinical_required
+def require_clinical_staff() -> None:
+    """A blueprint's ``before_request`` when every page of it is clinical."""
+
+
 def admin_required(view):
     @wraps(view)
     @login_required

@@ -12,7 +12,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from tracker.auth.access import clinical_required
+from tracker.auth.access import require_clinical_staff
 from tracker.db import db, utcnow
 from tracker.discharge import content, pdf, services
 from tracker.discharge.forms import DraftForm
@@ -24,10 +24,7 @@ from tracker.timeutil import clinic_tz, local_date
 bp = Blueprint("discharge", __name__)
 
 
-@bp.before_request
-@clinical_required
-def clinical_staff_only():
-    return None
+bp.before_request(require_clinical_staff)
 
 
 @bp.app_template_global("discharge_sheets")

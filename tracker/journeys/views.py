@@ -2,11 +2,12 @@
 
 from datetime import date, datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from tracker.auth.access import require_clinical_staff
 from tracker.auth.models import StaffUser
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
@@ -60,13 +61,7 @@ AUDIT_LABELS = {
 }
 
 
-@bp.before_request
-def clinical_staff_only():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_clinical:
-        abort(403)
-    return None
+bp.before_request(require_clinical_staff)
 
 
 def _journey(journey_id: int) -> Journey:

@@ -6,7 +6,6 @@ import segno
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -17,6 +16,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 
+from tracker.auth.access import require_clinical_staff
 from tracker.db import db, utcnow
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
@@ -33,13 +33,7 @@ NEW_LINK_KEY = "portal_new_link"
 QUEUE_STATUSES = ("unresolved", "resolved")
 
 
-@bp.before_request
-def clinical_staff_only():
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_clinical:
-        abort(403)
-    return None
+bp.before_request(require_clinical_staff)
 
 
 @bp.app_template_global("portal_panel")
