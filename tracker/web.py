@@ -32,8 +32,15 @@ from tracker.portal import staff_views as portal_staff_views
 from tracker.portal import views as portal_views
 from tracker.timeutil import clinic_tz
 
-BLUEPRINTS = (auth_bp, dashboard_bp, patients_bp, journeys_bp, discharge_bp)
-BLUEPRINTS += (portal_views.bp, portal_staff_views.bp)
+BLUEPRINTS = (
+    auth_bp,
+    dashboard_bp,
+    patients_bp,
+    journeys_bp,
+    discharge_bp,
+    portal_views.bp,
+    portal_staff_views.bp,
+)
 STAGE_LABELS = {
     "consultation": "Consultation",
     "preparation": "Preparation",
