@@ -137,3 +137,13 @@ def test_staff_issue_shows_the_link_once_with_a_qr_code(recovering, coordinator,
     # Withdraw: the link stops working.
     assert staff.post(f"/journeys/{journey.id}/portal/revoke", page=page).status_code == 303
     assert services.find_invitation(token, now=utcnow()) is None
+
+
+def test_inviting_ticks_the_journeys_invite_task(recovering, coordinator):
+    journey = recovering()
+    task = next(t for t in journey.tasks if t.key == "portal_invited")
+    assert task.status == "open"
+    services.issue_invitation(journey, actor=coordinator, now=utcnow())
+    db.session.commit()
+    assert (task.status, task.done_by_id) == ("done", coordinator.id)
+    services.issue_invitation(journey, actor=coordinator, now=utcnow())  # a new link: no error

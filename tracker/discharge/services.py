@@ -17,7 +17,7 @@ from tracker.discharge import pdf
 from tracker.discharge.models import SHEET_LANGUAGES, DischargeDraft, DischargeSheet
 from tracker.errors import Conflict, FieldErrors, Forbidden, NotFound, ValidationFailed
 from tracker.journeys.models import Journey
-from tracker.journeys.services import complete_task
+from tracker.journeys.services import tick_task
 from tracker.pathways.models import STAGES
 from tracker.timeutil import at_local, clinic_tz, local_date
 
@@ -221,9 +221,7 @@ def issue_sheet(journey: Journey, *, actor: StaffUser, now: datetime) -> Dischar
             "checksum": sheet.checksum,
         },
     )
-    task = next((t for t in journey.tasks if t.key == "discharge_sheet"), None)
-    if task is not None and task.is_open:
-        complete_task(task, actor=actor, now=now)
+    tick_task(journey, "discharge_sheet", actor=actor, now=now)
     return sheet
 
 

@@ -438,6 +438,14 @@ def complete_task(task: Task, *, actor, now: datetime) -> Task:
     return task
 
 
+def tick_task(journey: Journey, key: str, *, actor, now: datetime) -> Task | None:
+    """Mark the journey's task ``key`` done when another action has just fulfilled it."""
+    task = next((t for t in journey.tasks if t.key == key), None)
+    if task is not None and task.is_open and journey.is_active:
+        complete_task(task, actor=actor, now=now)
+    return task
+
+
 def skip_task(task: Task, *, reason: str, actor, now: datetime) -> Task:
     _require_active(task.journey)
     if not (reason or "").strip():

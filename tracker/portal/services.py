@@ -16,6 +16,7 @@ from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from tracker.journeys.models import Appointment, Journey
+from tracker.journeys.services import tick_task
 from tracker.portal import alerts
 from tracker.portal.models import RED_FLAGS, Alert, CheckIn, MilestoneRecord, PortalInvitation
 
@@ -111,6 +112,7 @@ def issue_invitation(
             "replaced": replaced,
         },
     )
+    tick_task(journey, "portal_invited", actor=actor, now=now)
     return invitation, token
 
 
