@@ -27,7 +27,8 @@ from flask_migrate import upgrade  # noqa: E402
 
 from tracker import create_app  # noqa: E402
 from tracker.auth.models import StaffUser  # noqa: E402
-from tracker.db import db, utcnow  # noqa: E402
+from tracker.clock import utcnow  # noqa: E402
+from tracker.db import db  # noqa: E402
 from tracker.discharge import pdf, services  # noqa: E402
 from tracker.journeys.services import JourneyDetails, advance, start_journey  # noqa: E402
 from tracker.pathways.services import latest_template, load_directory  # noqa: E402

@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tracker import create_app  # noqa: E402
-from tracker.db import db, utcnow  # noqa: E402
+from tracker.clock import utcnow  # noqa: E402
+from tracker.db import db  # noqa: E402
 from tracker.reminders.models import Reminder  # noqa: E402
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
@@ -28,6 +29,50 @@ from tracker.patients.models import Patient
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in the demo clinic (Asia/Jakarta)
+
+
+CLOCK_VARIABLE = "TRACKER_TEST_CLOCK"
+
+
+def pytest_configure(config):
+    """Move the real clock for the whole run when ``TRACKER_TEST_CLOCK`` names an instant.
+
+    CI runs the suite again with the clock far from the fixtures' dates (``.ci/run``), so a test
+    that leans on the day it runs fails there. The clock keeps ticking from that instant;
+    monotonic time (sleeps, timeouts) is left alone.
+    """
+    value = os.environ.get(CLOCK_VARIABLE)
+    if value:
+        instant = datetime.fromisoformat(value)
+        if instant.tzinfo is None:
+            raise pytest.UsageError(
+                f"{CLOCK_VARIABLE} needs a UTC offset, e.g. 2027-12-02T23:30+07:00"
+            )
+        config._tracker_clock = time_machine.travel(instant, tick=True)
+        config._tracker_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_tracker_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+def pytest_report_header(config):
+    value = os.environ.get(CLOCK_VARIABLE)
+    return f"clock moved to {value} ({CLOCK_VARIABLE})" if value else None
+
+
+@pytest.fixture
+def clock(time_machine):
+    """The real clock, set to the suite's fixed ``NOW`` (and ticking) for code that reads it.
+
+    Use it where the code under test calls ``tracker.clock.utcnow()`` itself (the embedded
+    scheduler, CLI commands, pages that show "today") and the test's data sits around ``NOW``;
+    ``clock.move_to(instant)`` moves it again.
+    """
+    time_machine.move_to(NOW, tick=True)
+    return time_machine
 
 
 def _make_postgres_database(server_url: str) -> tuple[str, Callable[[], None]]:

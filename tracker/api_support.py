@@ -13,7 +13,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from tracker.auth.models import CLINICAL_ROLES
 from tracker.auth.services import user_for_token
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.errors import DomainError, NotFound
 from tracker.timeutil import clinic_tz, parse_local_or_aware
 

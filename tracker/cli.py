@@ -11,7 +11,8 @@ from flask.cli import AppGroup
 from tracker.auth.models import ROLES
 from tracker.auth.services import create_token, revoke_token, token_by_prefix, user_by_email
 from tracker.auth.services import create_user as create_staff_user
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.demo import DEMO_PASSWORD, DEMO_SIGN_IN, Demo, pending_steps
 from tracker.errors import DomainError
 from tracker.pathways.services import DATA_DIR, TemplateError, load_directory

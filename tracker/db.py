@@ -1,6 +1,6 @@
 """The database handle, the declarative base and shared column types."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -44,7 +44,3 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -22,8 +22,9 @@ from tracker import models  # noqa: F401  (every table known to the metadata)
 from tracker.auth.models import StaffUser
 from tracker.auth.views import SEEN_KEY, clear_session
 from tracker.auth.views import bp as auth_bp
+from tracker.clock import utcnow
 from tracker.dashboard.views import bp as dashboard_bp
-from tracker.db import db, utcnow
+from tracker.db import db
 from tracker.discharge.views import bp as discharge_bp
 from tracker.extensions import login_manager
 from tracker.journeys.views import bp as journeys_bp

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.portal import services
 
 expect = pytest.importorskip("playwright.sync_api").expect

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from tracker.audit.models import AuditEvent
 from tracker.auth.services import authenticate
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.demo import CASES, DEMO_PASSWORD, DEMO_SIGN_IN, STEPS, Demo, pending_steps
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
 from tracker.pathways.models import STAGES

@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from tests.conftest import PASSWORD
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.journeys.services import advance
 from tracker.pathways.models import STAGES
 from tracker.timeutil import at_local, clinic_tz

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import g, request_started
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.portal import services
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

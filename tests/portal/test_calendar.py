@@ -3,7 +3,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from icalendar import Calendar
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.journeys.models import Appointment
 from tracker.journeys.services import cancel_appointment, update_appointment
 from tracker.portal import services

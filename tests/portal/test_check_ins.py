@@ -3,7 +3,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.portal import services
 from tracker.portal.models import Alert, CheckIn

@@ -5,7 +5,8 @@ import re
 import sqlalchemy as sa
 
 from tests.portal.conftest import csrf_from
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.portal import services
 from tracker.portal.models import Alert, CheckIn, MilestoneRecord, PortalInvitation
 

@@ -4,7 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.portal.conftest import at
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.errors import NotFound, ValidationFailed
 from tracker.portal import services
 from tracker.portal.models import MilestoneRecord

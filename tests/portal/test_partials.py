@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from flask import render_template
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.portal import services
 
 

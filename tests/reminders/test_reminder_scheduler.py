@@ -61,8 +61,8 @@ def test_the_clock_job_runs_alone_and_catches_up_once(app):
     assert job.trigger.interval.total_seconds() == app.config["DISPATCH_INTERVAL_SECONDS"]
 
 
-def test_an_embedded_scheduler_sends_due_reminders_when_a_test_asks(app, make_journey):
-    journey = make_journey()  # its booking confirmations are due (the real clock is later)
+def test_an_embedded_scheduler_sends_due_reminders_when_a_test_asks(clock, app, make_journey):
+    journey = make_journey()  # planned at NOW, the clock's time: its booking confirmations are due
     app.config["DISPATCH_INTERVAL_SECONDS"] = 1
     scheduler = start_embedded(app)
     try:

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.web.conftest import text
+from tracker.clock import utcnow
 from tracker.dashboard import services
-from tracker.db import db, utcnow
+from tracker.db import db
 from tracker.journeys.models import Appointment
 from tracker.timeutil import at_local, clinic_tz
 

@@ -135,7 +135,7 @@ def test_post_without_csrf_token_changes_nothing(staff, journey):
 # --- the journey page ---------------------------------------------------------------------
 
 
-def test_journey_page_shows_header_timeline_checklist_and_appointments(staff, journey):
+def test_journey_page_shows_header_timeline_checklist_and_appointments(clock, staff, journey):
     page = text(staff.get(journey_url(journey)))
     patient = journey.patient
     assert patient.full_name in page and patient.mrn in page
@@ -154,7 +154,7 @@ def test_journey_page_shows_header_timeline_checklist_and_appointments(staff, jo
     assert "Started at Consultation" in page  # the history of transitions
 
 
-def test_overdue_open_tasks_are_marked(staff, make_journey):
+def test_overdue_open_tasks_are_marked(clock, staff, make_journey):
     journey = make_journey(consultation_date=date(2026, 11, 1))
     page = text(staff.get(journey_url(journey)))
     assert "badge-overdue" in page and "Overdue" in page
@@ -434,7 +434,7 @@ def test_move_back_at_the_first_stage_is_refused(staff, journey):
     assert "first stage" in text(response)
 
 
-def test_cancel_journey_needs_a_reason_and_cancels_future_appointments(staff, journey):
+def test_cancel_journey_needs_a_reason_and_cancels_future_appointments(clock, staff, journey):
     url = journey_url(journey, "/cancel")
     response = post(staff, url, {"reason": ""})
     assert response.status_code == 422

@@ -4,7 +4,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.db import UTCDateTime, db
 
 
 class AuditEvent(db.Model):

@@ -4,7 +4,8 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.audit.models import AuditEvent
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 
 
 def _plain(value: Any) -> Any:

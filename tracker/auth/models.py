@@ -4,7 +4,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.db import UTCDateTime, db
 
 ROLES = ("admin", "coordinator", "clinician")
 #: roles that may see and change clinical records

@@ -29,7 +29,8 @@ from tracker.auth.forms import (
     SetPasswordForm,
 )
 from tracker.auth.models import StaffUser
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.errors import DomainError
 from tracker.extensions import limiter
 from tracker.forms import apply_errors

@@ -4,8 +4,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from tracker.auth.access import clinical_required
+from tracker.clock import clinic_today, utcnow
 from tracker.dashboard import services
-from tracker.db import utcnow
 from tracker.timeutil import clinic_tz
 
 bp = Blueprint("dashboard", __name__)
@@ -23,7 +23,7 @@ def index():
 def _dashboard():
     now = utcnow()
     tz = clinic_tz()
-    today = now.astimezone(tz).date()
+    today = clinic_today(now)
     monday, sunday = services.week_of(today)
     overdue, overdue_total = services.overdue_tasks(today)
     return render_template(

@@ -13,13 +13,13 @@ from flask import (
 from flask_login import current_user
 
 from tracker.auth.access import require_clinical_staff
-from tracker.db import db, utcnow
+from tracker.clock import clinic_today, utcnow
+from tracker.db import db
 from tracker.discharge import content, pdf, services
 from tracker.discharge.forms import DraftForm
 from tracker.discharge.models import DischargeSheet
 from tracker.errors import DomainError, NotFound, ValidationFailed
 from tracker.journeys.models import Journey
-from tracker.timeutil import clinic_tz, local_date
 
 bp = Blueprint("discharge", __name__)
 
@@ -200,7 +200,7 @@ def today():
         "discharge/today.html",
         included=included,
         skipped=skipped,
-        today=local_date(now, clinic_tz()),
+        today=clinic_today(now),
         size=pdf.page_size(request.args.get("size")),
     )
 
@@ -215,5 +215,5 @@ def today_pdf():
         flash("No discharge sheet can be printed for today.", "info")
         return redirect(url_for(".today", size=size), code=303)
     db.session.commit()
-    day = local_date(now, clinic_tz()).isoformat()
+    day = clinic_today(now).isoformat()
     return _pdf_response(batch.pdf, f"discharges-{day}.pdf")

@@ -7,7 +7,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.api_support import authenticate, clinical, get_or_404, json_errors, require_json_body
 from tracker.auth.models import StaffUser
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.errors import FieldErrors
 from tracker.journeys import services
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task

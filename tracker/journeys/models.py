@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import StaffUser
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.db import UTCDateTime, db
 from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.patients.models import Patient
 

@@ -9,7 +9,8 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker.auth.access import require_clinical_staff
 from tracker.auth.models import StaffUser
-from tracker.db import db, utcnow
+from tracker.clock import clinic_today, utcnow
+from tracker.db import db
 from tracker.errors import DomainError
 from tracker.journeys import services
 from tracker.journeys.forms import (
@@ -109,10 +110,6 @@ def _form_page(template: str, form: FlaskForm, **context):
     return render_template(template, form=form, **context), status
 
 
-def _today() -> date:
-    return utcnow().astimezone(clinic_tz()).date()
-
-
 def age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
@@ -145,7 +142,7 @@ def describe(event) -> list[tuple[str, str]]:
 
 
 def _show(journey: Journey, *, status: int = 200, note_form=None, error: str | None = None):
-    today = _today()
+    today = clinic_today()
     return render_template(
         "journeys/show.html",
         journey=journey,

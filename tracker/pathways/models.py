@@ -4,7 +4,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.db import UTCDateTime, db
 
 STAGES = ("consultation", "preparation", "procedure", "discharge", "follow_up")
 ANCHORS = ("consultation", "surgery", "discharge")

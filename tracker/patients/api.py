@@ -5,7 +5,8 @@ from flask import g
 from flask_smorest import Blueprint
 
 from tracker.api_support import authenticate, clinical, get_or_404, json_errors, require_json_body
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.patients import services
 from tracker.patients.models import Patient
 from tracker.patients.schemas import (

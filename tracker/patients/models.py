@@ -3,7 +3,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.db import UTCDateTime, db
 
 SEXES = ("female", "male", "other", "unknown")
 LANGUAGES = ("en", "id")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import diff, record
 from tracker.auth.models import StaffUser
+from tracker.clock import clinic_today
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
 from tracker.journeys.models import Journey
@@ -109,7 +110,7 @@ def _check_mrn_free(mrn: str, exclude_id: int | None = None) -> None:
 
 
 def create_patient(values: dict[str, Any], *, actor, now: datetime) -> Patient:
-    clean = clean_patient_fields(values, today=now.date())
+    clean = clean_patient_fields(values, today=clinic_today(now))
     _check_mrn_free(clean["mrn"])
     patient = Patient(**clean)
     patient.created_at = patient.updated_at = now
@@ -127,7 +128,7 @@ def create_patient(values: dict[str, Any], *, actor, now: datetime) -> Patient:
 
 
 def update_patient(patient: Patient, values: dict[str, Any], *, actor, now: datetime) -> Patient:
-    clean = clean_patient_fields(values, today=now.date(), partial=True)
+    clean = clean_patient_fields(values, today=clinic_today(now), partial=True)
     merged_consent = {
         "consent_sms": clean.get("consent_sms", patient.consent_sms),
         "phone": clean.get("phone", patient.phone),

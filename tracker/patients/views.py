@@ -4,7 +4,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from tracker.auth.access import clinical_required
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
 from tracker.journeys.models import Journey

@@ -2,7 +2,7 @@
 
 from flask import current_app, g, has_request_context, request, session
 
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.portal.models import PortalInvitation
 from tracker.portal.services import session_invitation
 

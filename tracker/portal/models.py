@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.auth.models import StaffUser
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.db import UTCDateTime, db
 from tracker.journeys.models import Journey
 from tracker.patients.models import Patient
 

@@ -7,7 +7,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.journeys.models import Journey
 from tracker.portal import alerts, services
 from tracker.portal.chart import Mark, daily_points, pain_chart

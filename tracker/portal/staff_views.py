@@ -17,7 +17,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from tracker.auth.access import require_clinical_staff
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
 from tracker.journeys.models import Journey

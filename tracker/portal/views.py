@@ -21,7 +21,8 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from flask_wtf.csrf import CSRFError
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.discharge.services import latest_sheet
 from tracker.errors import DomainError, NotFound
 from tracker.extensions import limiter

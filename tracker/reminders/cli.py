@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.reminders.scheduler import make_scheduler
 from tracker.reminders.services import dispatch_due
 

@@ -3,7 +3,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import UTCDateTime, db, utcnow
+from tracker.clock import utcnow
+from tracker.db import UTCDateTime, db
 from tracker.journeys.models import Appointment, Journey
 from tracker.patients.models import Patient
 

@@ -18,7 +18,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from flask.helpers import get_debug_flag
 
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.portal.alerts import run_daily_checks
 from tracker.reminders.services import dispatch_due
 

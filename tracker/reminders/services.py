@@ -21,7 +21,8 @@ from flask import current_app, render_template
 from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.journeys.models import Appointment, Journey
 from tracker.patients.models import Patient

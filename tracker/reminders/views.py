@@ -19,7 +19,8 @@ from flask import (
 from flask_login import current_user
 
 from tracker.auth.access import clinical_required
-from tracker.db import db, utcnow
+from tracker.clock import utcnow
+from tracker.db import db
 from tracker.errors import DomainError
 from tracker.extensions import csrf
 from tracker.reminders import services
