@@ -69,7 +69,7 @@ def app_config(url: str, port: int) -> dict:
 
 
 def dispatcher(url: str, port: int, ready, go, counts) -> None:
-    from tracker.reminders.services import dispatch_due
+    from tracker.reminders.dispatch import dispatch_due
 
     app = create_app(app_config(url, port))
     with app.app_context():

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from tests.reminders.conftest import Inbox, SmtpServer, free_port
 from tracker.db import db
+from tracker.reminders.dispatch import dispatch_due
 from tracker.reminders.models import Reminder
-from tracker.reminders.services import dispatch_due
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 

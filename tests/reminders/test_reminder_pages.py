@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.patients.models import Patient
+from tracker.reminders.dispatch import dispatch_due
 from tracker.reminders.models import Reminder
-from tracker.reminders.services import dispatch_due
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 

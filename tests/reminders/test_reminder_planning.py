@@ -10,8 +10,9 @@ from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.journeys import services as journeys
 from tracker.patients.services import update_patient
+from tracker.reminders.dispatch import dispatch_due
 from tracker.reminders.models import Reminder
-from tracker.reminders.services import dispatch_due, plan_journey
+from tracker.reminders.planning import plan_journey
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 

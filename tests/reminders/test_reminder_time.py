@@ -11,7 +11,7 @@ from tracker.db import db
 from tracker.journeys.services import JourneyDetails, start_journey
 from tracker.pathways.services import TemplateError, load_definition, validate_definition
 from tracker.reminders.models import Reminder
-from tracker.reminders.services import push_past_quiet_hours, quiet_window
+from tracker.reminders.planning import push_past_quiet_hours, quiet_window
 
 EARLY = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)  # plan before every 2026 change
 

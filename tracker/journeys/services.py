@@ -28,7 +28,7 @@ from tracker.journeys.models import (
 )
 from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.patients.models import Patient
-from tracker.reminders.services import plan_journey
+from tracker.reminders.planning import plan_journey
 from tracker.timeutil import at_local, clinic_tz
 
 LEVEL = re.compile(r"^(C[1-7]|T([1-9]|1[0-2])|L[1-5]|S1)-(C[2-7]|T([1-9]|1[0-2])|L[1-5]|S1)$")

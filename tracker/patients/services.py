@@ -17,7 +17,7 @@ from tracker.errors import Conflict, FieldErrors
 from tracker.journeys.models import Journey
 from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.patients.models import LANGUAGES, SEXES, Patient
-from tracker.reminders.services import REPLAN_FIELDS, consent_changed
+from tracker.reminders.planning import REPLAN_FIELDS, consent_changed
 from tracker.timeutil import is_valid_timezone
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

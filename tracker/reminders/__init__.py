@@ -2,14 +2,14 @@
 
 from flask import Flask
 
-from tracker.reminders import cli, scheduler, services, views
+from tracker.reminders import cli, queries, scheduler, views
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.jinja_env.globals.update(
-        journey_reminders=services.journey_reminders,
-        reminder_problem_counts=services.problem_counts,
+        journey_reminders=queries.journey_reminders,
+        reminder_problem_counts=queries.problem_counts,
     )
     app.jinja_env.filters["patient_local"] = views.patient_local
     app.cli.add_command(cli.reminders)

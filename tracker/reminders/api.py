@@ -5,7 +5,7 @@ from marshmallow import Schema, fields
 
 from tracker.api_support import Instant, authenticate, clinical, get_or_404, json_errors
 from tracker.journeys.models import Journey
-from tracker.reminders import services
+from tracker.reminders import queries
 
 blp = Blueprint("reminders_api", __name__, description="Scheduled reminders of a journey.")
 blp.before_request(authenticate)
@@ -39,7 +39,7 @@ class ReminderSchema(Schema):
     subject = fields.String(allow_none=True)
 
     def _local_due(self, reminder) -> str:
-        return services.local_iso(reminder.due_at, reminder.patient.timezone)
+        return queries.local_iso(reminder.due_at, reminder.patient.timezone)
 
 
 class ReminderListSchema(Schema):
@@ -52,4 +52,4 @@ class ReminderListSchema(Schema):
 def list_reminders(journey_id: int):
     """A journey's reminders in due order, with their state."""
     journey = get_or_404(Journey, journey_id)
-    return {"items": services.journey_reminders(journey)}
+    return {"items": queries.journey_reminders(journey)}

@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from tracker.clock import utcnow
+from tracker.reminders.dispatch import dispatch_due
 from tracker.reminders.scheduler import make_scheduler
-from tracker.reminders.services import dispatch_due
 
 reminders = AppGroup("reminders", help="Scheduled reminders.")
 

@@ -21,7 +21,7 @@ from flask.helpers import get_debug_flag
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.portal.alerts import run_daily_checks
-from tracker.reminders.services import dispatch_due
+from tracker.reminders.dispatch import dispatch_due
 
 log = logging.getLogger(__name__)
 JOB_ID = "reminders.dispatch"

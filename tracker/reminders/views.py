@@ -23,7 +23,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.extensions import csrf
-from tracker.reminders import services
+from tracker.reminders import actions, planning, queries
 from tracker.reminders.models import AUDIENCES, CHANNELS, STATUSES, Reminder
 from tracker.timeutil import clinic_tz
 
@@ -31,7 +31,7 @@ bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 PAGE_SIZE = 50
 
 
-def _filters() -> services.OutboxFilters:
+def _filters() -> queries.OutboxFilters:
     args = request.args
     day = None
     if args.get("day"):
@@ -39,7 +39,7 @@ def _filters() -> services.OutboxFilters:
             day = date.fromisoformat(args["day"])
         except ValueError:
             flash("Enter the day as YYYY-MM-DD.", "error")
-    return services.OutboxFilters(
+    return queries.OutboxFilters(
         status=args.get("status", "") if args.get("status") in STATUSES else "",
         channel=args.get("channel", "") if args.get("channel") in CHANNELS else "",
         audience=args.get("audience", "") if args.get("audience") in AUDIENCES else "",
@@ -53,13 +53,13 @@ def _filters() -> services.OutboxFilters:
 def index():
     filters = _filters()
     page = db.paginate(
-        services.outbox_query(filters, clinic_tz()), per_page=PAGE_SIZE, error_out=False
+        queries.outbox_query(filters, clinic_tz()), per_page=PAGE_SIZE, error_out=False
     )
     return render_template(
         "reminders/outbox.html",
         page=page,
         filters=filters,
-        counts=services.problem_counts(),
+        counts=queries.problem_counts(),
         statuses=STATUSES,
         channels=CHANNELS,
         audiences=AUDIENCES,
@@ -79,7 +79,7 @@ def _back(reminder: Reminder):
 def resend(reminder_id: int):
     reminder = db.get_or_404(Reminder, reminder_id)
     try:
-        services.resend(reminder, actor=current_user, now=utcnow())
+        actions.resend(reminder, actor=current_user, now=utcnow())
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -94,7 +94,7 @@ def resend(reminder_id: int):
 def cancel(reminder_id: int):
     reminder = db.get_or_404(Reminder, reminder_id)
     try:
-        services.cancel_reminder(
+        actions.cancel_reminder(
             reminder, reason=request.form.get("reason", ""), actor=current_user, now=utcnow()
         )
     except DomainError as error:
@@ -126,7 +126,7 @@ def sms_stop():
     data = request.get_json(silent=True) if request.is_json else request.form
     data = data if isinstance(data, dict) or hasattr(data, "get") else {}
     try:
-        withdrawn = services.stop_sms(
+        withdrawn = planning.stop_sms(
             str(data.get("from", "")), str(data.get("text", "")), now=utcnow()
         )
     except DomainError as error:

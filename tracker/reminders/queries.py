@@ -1,0 +1,75 @@
+"""Read-only queries for the outbox page, the journey page, the dashboard and the API."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from tracker.db import db
+from tracker.journeys.models import Journey
+from tracker.patients.models import Patient
+from tracker.reminders.models import PROBLEM_STATUSES, Reminder
+from tracker.timeutil import at_local
+
+
+def journey_reminders(journey: Journey) -> list[Reminder]:
+    return list(
+        db.session.scalars(
+            sa.select(Reminder)
+            .where(Reminder.journey_id == journey.id)
+            .order_by(Reminder.due_at, Reminder.id)
+        )
+    )
+
+
+def local_iso(instant: datetime, tz_name: str) -> str:
+    """``2026-12-09T18:00:00+07:00``: an instant as the patient's wall clock, with its offset."""
+    return instant.astimezone(ZoneInfo(tz_name)).isoformat()
+
+
+def problem_counts() -> dict[str, int]:
+    """Failed and needs-check reminders (the dashboard card)."""
+    rows = db.session.execute(
+        sa.select(Reminder.status, sa.func.count())
+        .where(Reminder.status.in_(PROBLEM_STATUSES))
+        .group_by(Reminder.status)
+    ).all()
+    counts = {status: 0 for status in PROBLEM_STATUSES}
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+@dataclass
+class OutboxFilters:
+    status: str = ""
+    channel: str = ""
+    audience: str = ""
+    q: str = ""
+    day: date | None = None
+
+
+def outbox_query(filters: OutboxFilters, tz: ZoneInfo) -> sa.Select:
+    """The clinic outbox: failures and unclear sends first, then the newest."""
+    query = sa.select(Reminder).join(Reminder.patient).options(selectinload(Reminder.patient))
+    if filters.status:
+        query = query.where(Reminder.status == filters.status)
+    if filters.channel:
+        query = query.where(Reminder.channel == filters.channel)
+    if filters.audience:
+        query = query.where(Reminder.audience == filters.audience)
+    if filters.day is not None:
+        start = at_local(filters.day, time(0), tz)
+        query = query.where(Reminder.due_at >= start, Reminder.due_at < start + timedelta(1))
+    for term in (filters.q or "").split():
+        like = f"%{term.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Patient.given_name).like(like),
+                sa.func.lower(Patient.family_name).like(like),
+                sa.func.lower(Patient.mrn).like(like),
+            )
+        )
+    problems_first = sa.case((Reminder.status.in_(PROBLEM_STATUSES), 0), else_=1)
+    return query.order_by(problems_first, Reminder.due_at.desc(), Reminder.id.desc())
