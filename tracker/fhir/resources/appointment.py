@@ -1,10 +1,9 @@
 """Appointment: consultations, the pre-operative visit, surgery and follow-ups."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from tracker.fhir.codes import APPOINTMENT_KINDS
-from tracker.fhir.common import Context, concept, episode, ref, resource
+from tracker.fhir.common import Context, concept, episode, journey_facts, ref, resource
 from tracker.fhir.mapping import Mapping
 from tracker.journeys.models import Appointment, Journey
 
@@ -35,7 +34,9 @@ def to_resources(appt: Appointment, ctx: Context, extras: dict) -> list[dict]:
             minutesDuration=appt.duration_minutes,
             created=ctx.instant(appt.created_at),
             comment=f"Location: {appt.location}" if appt.location else None,
-            participant=[{"actor": ref("Patient", appt.journey.patient_id), "status": "accepted"}],
+            participant=[
+                {"actor": ref("Patient", extras[appt.journey_id][0]), "status": "accepted"}
+            ],
         )
     ]
 
@@ -48,6 +49,6 @@ MAPPING = Mapping(
     of_patient=lambda patient_id: Appointment.journey_id.in_(
         sa.select(Journey.id).where(Journey.patient_id == patient_id)
     ),
-    options=(joinedload(Appointment.journey, innerjoin=True),),
+    extras=journey_facts,
     description="Every appointment of a journey, with its status and reason when cancelled.",
 )

@@ -1,7 +1,9 @@
 """CarePlan: the pathway applied to one patient, stage by stage, with its tasks."""
 
-from sqlalchemy.orm import joinedload, selectinload
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
+from tracker.db import db
 from tracker.fhir.common import (
     Context,
     concept,
@@ -13,41 +15,64 @@ from tracker.fhir.common import (
     stage_coding,
 )
 from tracker.fhir.mapping import Mapping
-from tracker.journeys.models import Journey
-from tracker.journeys.services import stage_timeline
+from tracker.journeys.models import Journey, Task
+from tracker.pathways.models import STAGES
 
 STATUS = {"active": "active", "completed": "completed", "cancelled": "revoked"}
-#: a stage's state on the journey timeline -> CarePlan activity status
-STAGE_STATUS = {
-    "done": "completed",
-    "current": "in-progress",
-    "upcoming": "not-started",
-    "stopped": "stopped",
-}
 
 
-def _stage_status(state: str, journey: Journey) -> str:
-    if state == "upcoming" and journey.status == "cancelled":
-        return "cancelled"
-    return STAGE_STATUS[state]
+def task_ids(journeys: list[Journey]) -> dict[int, list[int]]:
+    """``{journey id: [task id, …]}`` in checklist order, for a batch of journeys."""
+    rows = db.session.execute(
+        sa.select(Task.journey_id, Task.id)
+        .where(Task.journey_id.in_([j.id for j in journeys]))
+        .order_by(Task.due_on, Task.id)
+    )
+    ids: dict[int, list[int]] = {}
+    for journey_id, task_id in rows:
+        ids.setdefault(journey_id, []).append(task_id)
+    return ids
+
+
+def _stage_status(index: int, journey: Journey) -> str:
+    if journey.status == "completed" or index < journey.stage_index:
+        return "completed"
+    if index == journey.stage_index:
+        return "stopped" if journey.status == "cancelled" else "in-progress"
+    return "cancelled" if journey.status == "cancelled" else "not-started"
+
+
+def _stage_periods(journey: Journey) -> dict[str, tuple]:
+    """When the journey last entered and left each stage (from its transitions)."""
+    steps = list(journey.transitions)
+    periods = {}
+    for position, step in enumerate(steps):
+        if step.to_stage in STAGES:
+            left = steps[position + 1].at if position + 1 < len(steps) else None
+            periods[step.to_stage] = (step.at, left)
+    return periods
 
 
 def to_resources(journey: Journey, ctx: Context, extras: dict) -> list[dict]:
     template = journey.template
-    stages = [
-        {
-            "detail": {
-                "code": concept(stage_coding(ctx, view.key)),
-                "status": _stage_status(view.state, journey),
-                "scheduledPeriod": {
-                    "start": ctx.instant(view.entered_at),
-                    "end": ctx.instant(view.left_at),
-                },
+    periods = _stage_periods(journey)
+    stages = []
+    for index, stage in enumerate(STAGES):
+        status = _stage_status(index, journey)
+        entered, left = periods.get(stage, (None, None))
+        stages.append(
+            {
+                "detail": {
+                    "code": concept(stage_coding(ctx, stage)),
+                    "status": status,
+                    "scheduledPeriod": {
+                        "start": ctx.instant(entered),
+                        "end": ctx.instant(left) if status != "in-progress" else None,
+                    },
+                }
             }
-        }
-        for view in stage_timeline(journey)
-    ]
-    tasks = [{"reference": ref("Task", task.id)} for task in journey.tasks]
+        )
+    tasks = [{"reference": ref("Task", task_id)} for task_id in extras.get(journey.id, [])]
     return [
         resource(
             "CarePlan",
@@ -73,10 +98,7 @@ MAPPING = Mapping(
     to_resources=to_resources,
     changed_since=lambda since: Journey.updated_at >= since,
     of_patient=lambda patient_id: Journey.patient_id == patient_id,
-    options=(
-        joinedload(Journey.template),
-        selectinload(Journey.tasks),
-        selectinload(Journey.transitions),
-    ),
+    options=(selectinload(Journey.template), selectinload(Journey.transitions)),
+    extras=task_ids,
     description="The pathway applied to a journey: five stage activities, then its Tasks.",
 )

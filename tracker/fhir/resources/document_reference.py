@@ -1,7 +1,7 @@
 """DocumentReference: an issued discharge sheet; its PDF is served as ``Binary/<id>``."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from tracker.db import db
 from tracker.discharge.models import DischargeSheet
@@ -81,7 +81,17 @@ MAPPING = Mapping(
     # A sheet changes only when the next version supersedes it.
     changed_since=lambda since: sa.or_(DischargeSheet.issued_at >= since, _newer(since)),
     of_patient=lambda patient_id: DischargeSheet.journey.has(patient_id=patient_id),
-    options=(joinedload(DischargeSheet.journey, innerjoin=True),),
+    options=(
+        # Not the sheet's HTML and content: only the PDF (Binary) needs them.
+        load_only(
+            DischargeSheet.journey_id,
+            DischargeSheet.version,
+            DischargeSheet.language,
+            DischargeSheet.issued_at,
+            DischargeSheet.issued_by_id,
+        ),
+        joinedload(DischargeSheet.journey, innerjoin=True),
+    ),
     extras=all_versions,
     description="Issued discharge sheets (LOINC 8653-8); the PDF at Binary/<id>.",
 )

@@ -1,6 +1,6 @@
 """EpisodeOfCare: one journey, from the consultation to its end."""
 
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from tracker.fhir.common import Context, day, pathway_concept, ref, resource, stage_extension
 from tracker.fhir.mapping import Mapping
@@ -34,6 +34,6 @@ MAPPING = Mapping(
     to_resources=to_resources,
     changed_since=lambda since: Journey.updated_at >= since,
     of_patient=lambda patient_id: Journey.patient_id == patient_id,
-    options=(joinedload(Journey.template),),
+    options=(selectinload(Journey.template),),
     description="A journey; its current pathway stage is in an extension.",
 )

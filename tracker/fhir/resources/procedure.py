@@ -1,20 +1,32 @@
 """Procedure: the surgery of a journey, once it is booked."""
 
-from sqlalchemy.orm import joinedload, selectinload
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
+from tracker.db import db
 from tracker.fhir import codes
 from tracker.fhir.common import Context, concept, episode, latest, ref, resource
 from tracker.fhir.mapping import Mapping
-from tracker.journeys.models import Journey
+from tracker.journeys.models import Journey, Task
 from tracker.pathways.models import STAGES
 
 #: the checklist item that says the operation took place
 DONE_TASK = "procedure_done"
 
 
-def _status(journey: Journey, done) -> str:
+def done_tasks(journeys: list[Journey]) -> dict[int, tuple]:
+    """``{journey id: (status, done_at, updated_at)}`` of each journey's DONE_TASK."""
+    rows = db.session.execute(
+        sa.select(Task.journey_id, Task.status, Task.done_at, Task.updated_at).where(
+            Task.journey_id.in_([j.id for j in journeys]), Task.key == DONE_TASK
+        )
+    )
+    return {journey_id: (status, done_at, updated) for journey_id, status, done_at, updated in rows}
+
+
+def _status(journey: Journey, done_status: str | None) -> str:
     past_procedure = journey.stage_index > STAGES.index("procedure")
-    if (done is not None and done.status == "done") or journey.status == "completed":
+    if done_status == "done" or journey.status == "completed":
         return "completed"
     if past_procedure:
         return "completed"
@@ -25,9 +37,9 @@ def _status(journey: Journey, done) -> str:
 
 def to_resources(journey: Journey, ctx: Context, extras: dict) -> list[dict]:
     template = journey.template
-    done = next((t for t in journey.tasks if t.key == DONE_TASK), None)
-    status = _status(journey, done)
-    finished = done.done_at if done is not None and done.status == "done" else None
+    done_status, done_at, done_updated = extras.get(journey.id, (None, None, None))
+    status = _status(journey, done_status)
+    finished = done_at if done_status == "done" else None
     condition = journey.condition
     reason = concept(
         {
@@ -43,7 +55,7 @@ def to_resources(journey: Journey, ctx: Context, extras: dict) -> list[dict]:
         resource(
             "Procedure",
             journey.id,
-            latest(journey.updated_at, done.updated_at if done is not None else None),
+            latest(journey.updated_at, done_updated),
             ctx,
             extension=[episode(journey.id)],
             status=status,
@@ -89,6 +101,7 @@ MAPPING = Mapping(
     changed_since=lambda since: Journey.updated_at >= since,
     of_patient=lambda patient_id: Journey.patient_id == patient_id,
     where=(Journey.surgery_at.is_not(None),),
-    options=(joinedload(Journey.template), selectinload(Journey.tasks)),
+    options=(selectinload(Journey.template),),
+    extras=done_tasks,
     description="The surgery of a journey once booked (id: the journey's), SNOMED CT coded.",
 )

@@ -1,9 +1,16 @@
 """Task: one checklist item of a journey, coded by the pathway template's task key."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
-from tracker.fhir.common import Context, day, episode, ref, resource, stage_extension
+from tracker.fhir.common import (
+    Context,
+    day,
+    episode,
+    journey_facts,
+    ref,
+    resource,
+    stage_extension,
+)
 from tracker.fhir.mapping import Mapping
 from tracker.journeys.models import Journey, Task
 
@@ -11,15 +18,15 @@ STATUS = {"open": "requested", "done": "completed", "skipped": "cancelled"}
 
 
 def to_resources(task: Task, ctx: Context, extras: dict) -> list[dict]:
-    journey = task.journey
+    patient_id, started = extras[task.journey_id]
     return [
         resource(
             "Task",
             task.id,
             task.updated_at,
             ctx,
-            extension=[episode(journey.id), stage_extension(ctx, task.stage)],
-            basedOn=[ref("CarePlan", journey.id)],
+            extension=[episode(task.journey_id), stage_extension(ctx, task.stage)],
+            basedOn=[ref("CarePlan", task.journey_id)],
             status=STATUS[task.status],
             statusReason={"text": task.skip_reason} if task.status == "skipped" else None,
             intent="plan",
@@ -28,8 +35,8 @@ def to_resources(task: Task, ctx: Context, extras: dict) -> list[dict]:
                 "text": task.title,
             },
             # Task.for is the patient the task is about
-            **{"for": ref("Patient", journey.patient_id)},
-            authoredOn=ctx.instant(journey.started_at),
+            **{"for": ref("Patient", patient_id)},
+            authoredOn=ctx.instant(started),
             lastModified=ctx.instant(task.updated_at),
             executionPeriod={"end": ctx.instant(task.done_at)} if task.done_at else None,
             restriction={"period": {"end": day(task.due_on)}} if task.due_on else None,
@@ -46,6 +53,6 @@ MAPPING = Mapping(
     of_patient=lambda patient_id: Task.journey_id.in_(
         sa.select(Journey.id).where(Journey.patient_id == patient_id)
     ),
-    options=(joinedload(Task.journey, innerjoin=True),),
+    extras=journey_facts,
     description="A journey's checklist item (basedOn its CarePlan); the stage is an extension.",
 )
