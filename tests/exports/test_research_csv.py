@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import PASSWORD
 from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.exports.research import age_band, columns, pain_mcid
@@ -117,3 +118,21 @@ def test_pain_mcid_is_two_points_or_thirty_percent(baseline, value, important):
 )
 def test_age_bands(born, on, band):
     assert age_band(born, on) == band
+
+
+def test_signed_in_staff_download_it_from_the_web_too(
+    app, client, coordinator, make_user, operated
+):
+    operated(mrn="RM-5150")
+    assert client.get("/exports/journeys.csv").status_code == 302  # to sign-in
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = page.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    client.post(
+        "/sign-in",
+        data={"email": coordinator.email, "password": PASSWORD, "csrf_token": token},
+    )
+    response = client.get("/exports/journeys.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "RM-5150" not in response.get_data(as_text=True)
+    assert client.get("/exports/journeys.csv?identified=1").status_code == 403

@@ -12,6 +12,7 @@ from tracker.db import db
 from tracker.fhir import worker
 from tracker.fhir.models import ExportJob
 from tracker.portal.models import Alert
+from tracker.reminders.scheduler import make_scheduler
 
 PREFER = {"Prefer": "respond-async", "Accept": FHIR_JSON}
 
@@ -206,6 +207,4 @@ def test_an_abandoned_export_is_taken_over(client, api_headers, export_dir, cloc
 
 
 def test_the_scheduler_runs_the_export_worker(app):
-    from tracker.reminders.scheduler import make_scheduler
-
     assert make_scheduler(app).get_job("fhir.exports") is not None

@@ -1,13 +1,14 @@
 """``GET /exports/journeys.csv``: the research CSV (identified only for administrators)."""
 
 import marshmallow as ma
-from flask import Response, g, stream_with_context
+from flask import g
 from flask_smorest import Blueprint, abort
 
 from tracker.api_support import authenticate, json_errors
-from tracker.clock import clinic_today, utcnow
+from tracker.clock import utcnow
 from tracker.db import db
 from tracker.exports import research
+from tracker.exports.download import csv_response
 
 blp = Blueprint("exports_api", __name__, description="Exports for research.")
 blp.before_request(authenticate)
@@ -31,10 +32,4 @@ def journeys_csv(args):
         abort(403, message="Only an administrator may export identified data (names, MRNs).")
     export = research.start_export(g.api_user, identified=identified, now=utcnow())
     db.session.commit()
-    kind = "identified" if identified else "pseudonymous"
-    name = f"journeys-{kind}-{clinic_today():%Y%m%d}.csv"
-    return Response(
-        stream_with_context(research.csv_text(export)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_response(export)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
+from tracker.clock import clinic_today
 from tracker.db import db
 from tracker.journeys.models import Journey
 from tracker.portal.models import CheckIn
@@ -159,6 +160,11 @@ def start_export(user: StaffUser, *, identified: bool, now: datetime) -> Export:
         details={"identified": identified, "journeys": count},
     )
     return Export(identified=identified, salt=secrets.token_bytes(16))
+
+
+def filename(export: Export) -> str:
+    kind = "identified" if export.identified else "pseudonymous"
+    return f"journeys-{kind}-{clinic_today():%Y%m%d}.csv"
 
 
 def pseudonym(mrn: str, salt: bytes) -> str:
