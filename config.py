@@ -84,6 +84,19 @@ class Config:
     #: wrong or dead portal links (and calendar feed keys) allowed per address
     PORTAL_TOKEN_RATE_LIMIT = os.environ.get("PORTAL_TOKEN_RATE_LIMIT", "10 per 15 minutes")
 
+    # FHIR R4 export (tracker/fhir). Set FHIR_SYSTEM_BASE to a URL the clinic controls: our own
+    # code systems (stages, tasks, …) live under it; FHIR_MRN_SYSTEM names the MRN identifiers.
+    FHIR_SYSTEM_BASE = os.environ.get("FHIR_SYSTEM_BASE", "https://tracker.example.org/fhir")
+    FHIR_MRN_SYSTEM = os.environ.get("FHIR_MRN_SYSTEM", "")
+    #: public URL of /api/v1/fhir for links in exports; empty: the request's, else PORTAL_BASE_URL's
+    FHIR_BASE_URL = os.environ.get("FHIR_BASE_URL", "")
+    #: where asynchronous $export files are written, and for how long they are kept
+    FHIR_EXPORT_DIR = os.environ.get("FHIR_EXPORT_DIR", str(INSTANCE_DIR / "fhir-exports"))
+    FHIR_EXPORT_RETENTION_HOURS = int(os.environ.get("FHIR_EXPORT_RETENTION_HOURS", "24"))
+    #: rows per database round trip in bulk exports
+    FHIR_EXPORT_BATCH = int(os.environ.get("FHIR_EXPORT_BATCH", "2000"))
+    FHIR_EXPORT_POLL_SECONDS = int(os.environ.get("FHIR_EXPORT_POLL_SECONDS", "5"))
+
     # Flask-Limiter. memory:// holds per process only; production runs several processes, so
     # point this at a shared store, e.g. redis://host:6379/0 (Flask-Limiter has no SQL backend).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

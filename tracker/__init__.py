@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 import config
-from tracker import api, cli, extensions, reminders, web
+from tracker import api, cli, extensions, fhir, reminders, web
 from tracker.portal.locale import select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,5 +31,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.init_app(app)
     cli.init_app(app)
+    fhir.init_app(app)  # before reminders: it registers a job the scheduler runs
     reminders.init_app(app)
     return app

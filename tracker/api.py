@@ -6,13 +6,15 @@ from flask_smorest import Api
 
 from tracker.api_support import domain_error, integrity_error
 from tracker.errors import DomainError
+from tracker.exports.api import blp as exports_blp
 from tracker.extensions import csrf
+from tracker.fhir.api import blp as fhir_blp
 from tracker.journeys.api import blp as journeys_blp
 from tracker.patients.api import blp as patients_blp
 from tracker.reminders.api import blp as reminders_blp
 
 PREFIX = "/api/v1"
-BLUEPRINTS = (patients_blp, journeys_blp, reminders_blp)
+BLUEPRINTS = (patients_blp, journeys_blp, reminders_blp, fhir_blp, exports_blp)
 
 
 def init_app(app: Flask) -> None:

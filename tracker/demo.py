@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from tracker.auth.models import StaffUser
 from tracker.auth.services import create_user, user_by_email
 from tracker.db import db
+from tracker.discharge import services as discharge
+from tracker.discharge.models import DischargeSheet
 from tracker.journeys import services as journeys
 from tracker.journeys.models import Journey, Task
 from tracker.pathways.models import STAGES, PathwayTemplate
@@ -588,6 +590,49 @@ def _check_in(journey, at, back, leg, medicine, *, flags=frozenset(), staff=None
     portal.record_check_in(journey, values, now=at, staff=staff)
 
 
+def _records_done(demo: Demo) -> bool:
+    first = sa.select(DischargeSheet.id).join(Journey).join(Patient)
+    return db.session.scalar(first.where(Patient.mrn.like("DEMO-%")).limit(1)) is not None
+
+
+def _records_size(demo: Demo) -> int:
+    return sum(1 for case in demo.cases if case.stage in ("discharge", "follow_up"))
+
+
+def _create_records(demo: Demo) -> Iterator[None]:
+    """What a FHIR or research export carries beyond the journey: the discharge sheets handed
+    out (one corrected the next day, so a version is superseded) and the pain scores taken by
+    phone at the 6-week review."""
+    rng = random.Random(SEED + 7)
+    reissued = False
+    for journey in _recovering(demo):
+        given = next((t for t in journey.tasks if t.key == "discharge_sheet"), None)
+        if given is not None and given.status == "done" and journey.surgeon is not None:
+            medicines = [dict(MEDICINES[0]), dict(MEDICINES[1])]
+            values = discharge.DraftValues(language=journey.patient.language, medications=medicines)
+            discharge.save_draft(journey, values, actor=journey.surgeon, now=given.done_at)
+            discharge.issue_sheet(journey, actor=journey.surgeon, now=given.done_at)
+            if not reissued and given.done_at + timedelta(days=1) < demo.now:
+                later = given.done_at + timedelta(days=1)
+                values.medications.append(dict(MEDICINES[2]))
+                discharge.save_draft(journey, values, actor=journey.surgeon, now=later)
+                discharge.issue_sheet(journey, actor=journey.surgeon, now=later)
+                reissued = True
+        surgery_day = journey.surgery_at.astimezone(demo.tz).date()
+        review = surgery_day + timedelta(days=42)
+        if review < demo.today:
+            at = demo.at(review, "09:30", rng.randint(0, 60))
+            leg, back = rng.randint(0, 2), rng.randint(1, 3)
+            _check_in(journey, at, back, leg, False, staff=demo.staff("nadia"))
+        yield
+
+
+MEDICINES = (
+    {"name": "Paracetamol", "dose": "1 g", "frequency": "every 6 hours", "until": "5 days"},
+    {"name": "Ibuprofen", "dose": "400 mg", "frequency": "3 times a day", "until": "7 days"},
+    {"name": "Omeprazole", "dose": "20 mg", "frequency": "once a day", "until": "7 days"},
+)
+
 #: the demo, in order; a later feature appends its own step here
 STEPS: list[Step] = [
     Step("pathway templates", _pathways_done, lambda demo: 1, _load_pathways),
@@ -599,6 +644,7 @@ STEPS: list[Step] = [
         lambda demo: _recovering_cases(demo),
         _create_portal_activity,
     ),
+    Step("discharge sheets and 6-week scores", _records_done, _records_size, _create_records),
 ]
 
 

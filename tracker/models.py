@@ -3,6 +3,7 @@
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import ApiToken, StaffUser
 from tracker.discharge.models import DischargeDraft, DischargeSheet
+from tracker.fhir.models import ExportJob
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
 from tracker.pathways.models import PathwayTemplate
 from tracker.patients.models import Patient
@@ -17,6 +18,7 @@ __all__ = [
     "CheckIn",
     "DischargeDraft",
     "DischargeSheet",
+    "ExportJob",
     "Journey",
     "MilestoneRecord",
     "Note",

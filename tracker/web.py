@@ -26,6 +26,7 @@ from tracker.clock import utcnow
 from tracker.dashboard.views import bp as dashboard_bp
 from tracker.db import db
 from tracker.discharge.views import bp as discharge_bp
+from tracker.exports.views import bp as exports_bp
 from tracker.extensions import login_manager
 from tracker.journeys.views import bp as journeys_bp
 from tracker.patients.views import bp as patients_bp
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     discharge_bp,
     portal_views.bp,
     portal_staff_views.bp,
+    exports_bp,
 )
 STAGE_LABELS = {
     "consultation": "Consultation",

@@ -1,5 +1,7 @@
 """The OpenAPI 3 description is served, complete, and names the bearer scheme."""
 
+import re
+
 
 def test_openapi_document_lists_every_endpoint(app, client):
     response = client.get("/api/v1/openapi.json")  # no token needed to read the description
@@ -14,7 +16,7 @@ def test_openapi_document_lists_every_endpoint(app, client):
         if method != "parameters"
     }
     served = {
-        (method, rule.rule.replace("<int:", "{").replace(">", "}"))
+        (method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/") and not rule.endpoint.startswith("api-docs.")
         for method in rule.methods - {"HEAD", "OPTIONS"}

@@ -68,6 +68,8 @@ class Journey(db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: why a journey was cancelled
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: the last change to the row (exports use it to send only what changed)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     patient: Mapped[Patient] = relationship()
     template: Mapped[PathwayTemplate] = relationship()
@@ -156,6 +158,8 @@ class Task(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     skip_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: the last change to the row (exports use it to send only what changed)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     journey: Mapped[Journey] = relationship(back_populates="tasks")
     done_by: Mapped[StaffUser | None] = relationship()

@@ -66,6 +66,9 @@ def make_scheduler(app: Flask, *, blocking: bool = False) -> BaseScheduler:
         max_instances=1,
         coalesce=True,
     )
+    # Other domains' periodic jobs, registered by their init_app (e.g. the FHIR export worker).
+    for job_id, func, trigger, options in app.extensions.get("scheduler_jobs", ()):
+        scheduler.add_job(func, trigger, args=[app], id=job_id, **options)
     return scheduler
 
 

@@ -1,0 +1,1 @@
+"""Data exports for research: the journeys CSV."""

@@ -1,0 +1,1 @@
+"""One module per FHIR resource type (or per source of one type): small, readable mappings."""
