@@ -572,6 +572,8 @@ def _create_portal_activity(demo: Demo) -> Iterator[None]:
             flags = {"flag_fever"} if journey.id == fever and day == days - 1 else set()
             if journey.id == setback and day >= days - 1:
                 leg += 5  # leg pain back after early relief
+            if journey.id == stopped:
+                leg += 2  # still sore when the check-ins stopped: not settled, so missed
             _check_in(journey, at, back, leg, day < 7, flags=flags)
         yield
     run_daily_checks(now=demo.now)

@@ -28,6 +28,8 @@ from tracker.journeys.models import (
 )
 from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.patients.models import Patient
+from tracker.reminders import notices
+from tracker.reminders.models import Reminder
 from tracker.reminders.planning import plan_journey
 from tracker.timeutil import at_local, clinic_tz
 
@@ -179,7 +181,7 @@ def _plan_appointments(journey: Journey, *, now: datetime) -> None:
                 title=f"Surgery: {journey.template.name}",
                 starts_at=journey.surgery_at,
                 duration_minutes=int(definition.get("procedure_minutes", 90)),
-                location="Operating theatre",
+                location=_english(definition.get("surgery_location")) or "Operating theatre",
                 anchor="surgery",
                 created_at=now,
                 updated_at=now,
@@ -201,12 +203,17 @@ def _plan_appointments(journey: Journey, *, now: datetime) -> None:
                     title=spec["title"]["en"],
                     starts_at=at_local(day + timedelta(days=spec["offset_days"]), clock, tz),
                     duration_minutes=spec["duration_minutes"],
-                    location=spec.get("location", ""),
+                    location=_english(spec.get("location")) or "",
                     anchor=spec["anchor"],
                     created_at=now,
                     updated_at=now,
                 )
             )
+
+
+def _english(value) -> str | None:
+    """Staff pages keep the English of a place the template gives in both languages."""
+    return value.get("en") if isinstance(value, dict) else value
 
 
 def _require_active(journey: Journey) -> None:
@@ -324,6 +331,7 @@ def cancel(journey: Journey, *, reason: str, actor, now: datetime) -> Journey:
     if not (reason or "").strip():
         raise ValidationFailed.on("reason", "Say why the journey is cancelled.")
     reason = reason.strip()
+    surgery_ahead = journey.surgery_at is not None and journey.surgery_at > now
     _transition(journey, "cancelled", actor=actor, now=now, reason=reason)
     journey.status = "cancelled"
     journey.ended_at = now
@@ -340,6 +348,8 @@ def cancel(journey: Journey, *, reason: str, actor, now: datetime) -> Journey:
         details={"reason": reason},
     )
     plan_journey(journey, now=now)
+    if surgery_ahead:
+        notices.surgery_cancelled(journey, now=now)
     return journey
 
 
@@ -392,6 +402,58 @@ def plan_reschedule(journey: Journey, new_surgery_at: datetime) -> list[Move]:
     return moves
 
 
+@dataclass
+class MessageMove:
+    """A message to the patient (or staff) that a reschedule adds, moves or cancels."""
+
+    reminder: Reminder
+    #: when it was due before (None: a new message)
+    old: datetime | None
+    #: when it will be due (None: it will not be sent)
+    new: datetime | None
+
+
+def preview_reschedule(
+    journey: Journey, new_surgery_at: datetime, *, now: datetime
+) -> tuple[list[Move], list[MessageMove]]:
+    """What moving the surgery would move, its reminders and messages included; changes nothing.
+
+    The reschedule is played in a savepoint that is rolled back, so the preview is exactly what
+    confirming it does.
+    """
+    moves = plan_reschedule(journey, new_surgery_at)
+
+    def pending() -> dict[int, Reminder]:
+        rows = db.session.scalars(
+            sa.select(Reminder).where(
+                Reminder.journey_id == journey.id, Reminder.status == "pending"
+            )
+        )
+        return {row.id: row for row in rows}
+
+    before = {rid: row.due_at for rid, row in pending().items()}
+    savepoint = db.session.begin_nested()
+    try:
+        reschedule_surgery(journey, new_surgery_at, actor=None, now=now)
+        db.session.flush()
+        after = pending()
+        changes = [
+            MessageMove(row, before.get(rid), row.due_at)
+            for rid, row in after.items()
+            if before.get(rid) != row.due_at
+        ]
+        gone = [db.session.get(Reminder, rid) for rid in before if rid not in after]
+        changes += [MessageMove(row, before[row.id], None) for row in gone]
+        # Read what the page shows before the rollback expires it.
+        for change in changes:
+            row = change.reminder
+            _ = (row.rule_key, row.channel, row.message_key, row.audience, row.rule_order)
+    finally:
+        savepoint.rollback()
+    changes.sort(key=lambda c: (c.new or c.old, c.reminder.rule_order, c.reminder.channel))
+    return moves, changes
+
+
 def reschedule_surgery(
     journey: Journey, new_surgery_at: datetime, *, actor, now: datetime, reason: str | None = None
 ) -> list[Move]:
@@ -418,6 +480,8 @@ def reschedule_surgery(
         details={"surgery_at": [old_at, new_surgery_at], "reason": reason, "moved": len(moves)},
     )
     plan_journey(journey, now=now, reason="The surgery was rescheduled.")
+    if old_at is not None and old_at != new_surgery_at:
+        notices.surgery_moved(journey, now=now)
     return moves
 
 
@@ -426,7 +490,9 @@ def complete_task(task: Task, *, actor, now: datetime) -> Task:
     if task.status == "done":
         raise Conflict("This task is already done.")
     old = task.status
-    task.status, task.done_at, task.done_by_id, task.skip_reason = "done", now, actor.id, None
+    # actor None: the system did what the task asks (e.g. portal access made for a message)
+    task.status, task.done_at, task.skip_reason = "done", now, None
+    task.done_by_id = getattr(actor, "id", None)
     record(
         "task.complete",
         task,
@@ -563,6 +629,8 @@ def update_appointment(appt: Appointment, values: dict, *, actor, now: datetime)
         )
     if changed.keys() & {"starts_at", "status", "kind"}:
         plan_journey(appt.journey, now=now, reason="The appointment changed.")
+    if "starts_at" in changed:
+        notices.appointment_moved(appt, now=now)
     return appt
 
 
@@ -591,6 +659,7 @@ def cancel_appointment(appt: Appointment, *, reason: str, actor, now: datetime) 
         details={"reason": reason.strip()},
     )
     plan_journey(appt.journey, now=now)
+    notices.appointment_cancelled(appt, now=now)
     return appt
 
 
