@@ -30,6 +30,7 @@ from tracker.extensions import login_manager
 from tracker.journeys.views import bp as journeys_bp
 from tracker.on_duty.views import bp as on_duty_bp
 from tracker.patients.views import bp as patients_bp
+from tracker.portal import access_log as portal_access_log
 from tracker.portal import staff_views as portal_staff_views
 from tracker.portal import views as portal_views
 from tracker.timeutil import clinic_tz
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.before_request(end_idle_session)
+    portal_access_log.install()
     app.add_url_rule("/healthz", "healthz", healthz)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, error_page)

@@ -307,3 +307,34 @@ def test_the_discharge_sheet_leads_to_the_send_link_form(app, client):
         assert portal_url() == f"{BASE}/portal/"
     page = client.get("/portal/").get_data(as_text=True)
     assert 'action="/portal/send-link"' in page and "Send me my link" in page
+
+
+def test_the_server_log_never_holds_a_link_token(app):
+    import logging
+
+    from tracker.portal.access_log import RedactPortalSecrets
+
+    token = "Zx9_" + "a" * 39
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - [%s] "%s" %s -',
+        ("127.0.0.1", "02/Dec/2026 10:00:00", f"GET /portal/i/{token} HTTP/1.1", "200"),
+        None,
+    )
+    assert RedactPortalSecrets().filter(record)
+    assert token not in record.getMessage() and "/portal/i/[redacted]" in record.getMessage()
+    feed = logging.LogRecord(
+        "gunicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        "%(r)s",
+        ({"r": f"GET /portal/feed/{'f' * 64}.ics"},),
+        None,
+    )
+    RedactPortalSecrets().filter(feed)
+    assert "f" * 64 not in feed.getMessage()
+    assert any(isinstance(f, RedactPortalSecrets) for f in logging.getLogger("werkzeug").filters)
