@@ -95,7 +95,7 @@ def test_cancelling_an_appointment_or_the_surgery_is_told_without_consent_nothin
     assert result.sent >= 2
 
 
-def test_the_reschedule_preview_lists_the_messages_that_move(staff, make_journey):
+def test_the_reschedule_preview_lists_the_messages_that_move(clock, staff, make_journey):
     journey = make_journey()
     url = f"/journeys/{journey.id}/reschedule"
     browser = Browser(staff.client)
