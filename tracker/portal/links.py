@@ -118,7 +118,8 @@ def invite(
             channel=channel,
             now=now,
         )
-        invited.messages.append(row)
+        if row is not None:  # checked above; a race with a consent change drops it
+            invited.messages.append(row)
     if show_link:
         invited.token = mint_link(invitation, via="in_person", now=now)
     return invited

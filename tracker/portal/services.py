@@ -19,6 +19,7 @@ from tracker.journeys.models import Appointment, Journey
 from tracker.journeys.services import tick_task
 from tracker.portal import alerts
 from tracker.portal.models import (
+    EMERGENCY_FLAGS,
     RED_FLAGS,
     Alert,
     CheckIn,
@@ -368,6 +369,18 @@ def check_ins(journey: Journey, limit: int | None = None) -> list[CheckIn]:
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
+
+
+def advice_level(check_in: CheckIn) -> str | None:
+    """What a check-in's warning signs call for, most urgent first: ``emergency`` (possible
+    cauda equina: go to the emergency department now), ``call_now`` (new weakness in a leg),
+    ``call_today`` (fever, the wound); None without a warning sign."""
+    flags = set(check_in.red_flags)
+    if flags & set(EMERGENCY_FLAGS):
+        return "emergency"
+    if "flag_weakness" in flags:
+        return "call_now"
+    return "call_today" if flags else None
 
 
 def check_in_reminder_not_needed(journey: Journey, rule: dict, *, now: datetime) -> str | None:

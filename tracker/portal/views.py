@@ -39,7 +39,7 @@ from tracker.portal.forms import (
     PlainForm,
 )
 from tracker.portal.locale import LANGUAGE_KEY, PORTAL_KEY, current_invitation, languages
-from tracker.portal.models import EMERGENCY_FLAGS, CheckIn
+from tracker.portal.models import CheckIn
 from tracker.portal.panel import chart_for
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -222,11 +222,7 @@ def check_in_advice(check_in_id: int):
     check_in = db.session.get(CheckIn, check_in_id)
     if check_in is None or check_in.journey_id != g.journey.id or not check_in.red_flags:
         abort(404)
-    flags = set(check_in.red_flags)
-    if flags & set(EMERGENCY_FLAGS):
-        level = "emergency"
-    else:
-        level = "call_now" if "flag_weakness" in flags else "call_today"
+    level = services.advice_level(check_in)
     return render_template("portal/advice.html", check_in=check_in, level=level)
 
 
