@@ -10,6 +10,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+#: where `make run` serves the app
+DEFAULT_PORTAL_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -74,15 +76,29 @@ class Config:
     DISPATCH_BATCH_SIZE = int(os.environ.get("DISPATCH_BATCH_SIZE", "20"))
     #: staff alerts (failed, expired or unclear reminders) go here; empty: the outbox only
     ON_DUTY_EMAIL = os.environ.get("ON_DUTY_EMAIL", "")
-    #: the link patients follow to log pain; empty: the message names the portal without a link
-    PORTAL_URL = os.environ.get("PORTAL_URL", "")
+    #: who hears about an urgent patient alert at once, while the on-duty page lists nobody:
+    #: comma-separated email addresses and international phone numbers
+    ON_DUTY_CONTACTS = os.environ.get("ON_DUTY_CONTACTS", "")
+    #: who hears when nobody acknowledged an urgent alert within ALERT_ESCALATE_MINUTES
+    ESCALATION_CONTACTS = os.environ.get("ESCALATION_CONTACTS", "")
+    ALERT_ESCALATE_MINUTES = int(os.environ.get("ALERT_ESCALATE_MINUTES", "15"))
+    #: the number a patient with a possible emergency is told to call (a tap-to-call link)
+    EMERGENCY_PHONE = os.environ.get("EMERGENCY_PHONE", "112")
 
-    # Patient portal. Links in messages and QR codes start with PORTAL_BASE_URL.
-    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    # Patient portal. Links in messages and QR codes start with PORTAL_BASE_URL: where patients
+    # reach this app. Development: where `make run` serves; production must set it.
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", DEFAULT_PORTAL_BASE_URL)
     #: how long a portal invitation link (and the portal sessions made from it) works
     PORTAL_INVITATION_DAYS = int(os.environ.get("PORTAL_INVITATION_DAYS", "120"))
     #: wrong or dead portal links (and calendar feed keys) allowed per address
     PORTAL_TOKEN_RATE_LIMIT = os.environ.get("PORTAL_TOKEN_RATE_LIMIT", "10 per 15 minutes")
+    #: "send me my link" requests allowed per address, and per patient in a day
+    PORTAL_LINK_REQUEST_RATE_LIMIT = os.environ.get(
+        "PORTAL_LINK_REQUEST_RATE_LIMIT", "5 per 15 minutes"
+    )
+    PORTAL_LINK_REQUESTS_PER_DAY = int(os.environ.get("PORTAL_LINK_REQUESTS_PER_DAY", "3"))
+    #: the "send me my link" answer never comes sooner, so its timing tells nothing
+    PORTAL_LINK_REQUEST_SECONDS = float(os.environ.get("PORTAL_LINK_REQUEST_SECONDS", "0.5"))
 
     # FHIR R4 export (tracker/fhir). Set FHIR_SYSTEM_BASE to a URL the clinic controls: our own
     # code systems (stages, tasks, …) live under it; FHIR_MRN_SYSTEM names the MRN identifiers.
@@ -121,6 +137,10 @@ class TestingConfig(Config):
     SMS_GATEWAY_URL = ""
     SMS_STOP_TOKEN = ""
     ON_DUTY_EMAIL = ""
+    ON_DUTY_CONTACTS = ""
+    ESCALATION_CONTACTS = ""
+    PORTAL_BASE_URL = DEFAULT_PORTAL_BASE_URL
+    PORTAL_LINK_REQUEST_SECONDS = 0.05
 
 
 class ProductionConfig(Config):
@@ -137,6 +157,13 @@ class ProductionConfig(Config):
             )
         if "DATABASE_URL" not in os.environ:
             raise RuntimeError("DATABASE_URL must be set in production")
+        base = os.environ.get("PORTAL_BASE_URL", "").strip()
+        if not base.startswith(("https://", "http://")) or len(base) < 12:
+            raise RuntimeError(
+                "PORTAL_BASE_URL must be set in production to the address patients reach the "
+                "app at (e.g. https://tracker.clinic.example): personal links and QR codes "
+                "start with it"
+            )
 
 
 CONFIGS = {

@@ -51,6 +51,28 @@ def test_production_needs_a_database_url(monkeypatch):
         create_app()
 
 
+@pytest.mark.parametrize("base", [None, "", "tracker.clinic.example"])
+def test_production_needs_the_address_patients_reach(monkeypatch, base):
+    monkeypatch.setenv("TRACKER_CONFIG", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://tracker@db.invalid/tracker")
+    if base is None:
+        monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("PORTAL_BASE_URL", base)
+    with pytest.raises(RuntimeError, match="PORTAL_BASE_URL must be set"):
+        create_app()
+
+
+def test_development_links_point_where_make_run_serves(monkeypatch):
+    monkeypatch.delenv("TRACKER_CONFIG", raising=False)
+    monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
+    import config
+
+    assert config.load().PORTAL_BASE_URL == "http://127.0.0.1:5000"
+    assert "--port 5000" in (ROOT / "Makefile").read_text()
+
+
 def test_production_starts_with_its_own_key_and_database():
     # A fresh interpreter, as gunicorn would start it: settings are read from the environment.
     env = {
@@ -58,6 +80,7 @@ def test_production_starts_with_its_own_key_and_database():
         "TRACKER_CONFIG": "production",
         "SECRET_KEY": "a" * 64,
         "DATABASE_URL": "postgresql+psycopg://tracker@db.invalid/tracker",
+        "PORTAL_BASE_URL": "https://tracker.clinic.example",
     }
     code = (
         "from tracker import create_app; app = create_app(); "

@@ -5,8 +5,9 @@ from pathlib import Path
 from flask import Flask
 
 import config
-from tracker import api, cli, extensions, fhir, reminders, web
+from tracker import api, cli, extensions, fhir, web
 from tracker.portal.locale import select_locale
+from tracker.reminders import setup as reminders
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,13 +24,18 @@ from tracker.discharge import services as discharge
 from tracker.discharge.models import DischargeSheet
 from tracker.journeys import services as journeys
 from tracker.journeys.models import Journey, Task
+from tracker.on_duty import services as on_duty
+from tracker.on_duty.models import OnDutyContact
 from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.pathways.services import latest_template, load_directory
 from tracker.patients.models import Patient
 from tracker.patients.services import create_patient
+from tracker.portal import alerts as portal_alerts
+from tracker.portal import links as portal_links
 from tracker.portal import services as portal
 from tracker.portal.alerts import run_daily_checks
-from tracker.portal.models import CheckIn
+from tracker.portal.models import Alert, CheckIn
+from tracker.reminders.notices import patient_channel
 from tracker.timeutil import at_local, clinic_tz
 
 #: every demo staff account signs in with this password
@@ -560,7 +565,14 @@ def _create_portal_activity(demo: Demo) -> Iterator[None]:
         surgery_day = journey.surgery_at.astimezone(demo.tz).date()
         days = min(days_out[journey.id], 14)
         invited_at = min(journey.surgery_at + timedelta(hours=6), demo.now)
-        portal.issue_invitation(journey, actor=coordinator, now=invited_at)
+        channel = patient_channel(journey.patient)
+        if journey.stage == "discharge" and channel:
+            # Going home today: the link goes by their channel when the dispatcher next runs.
+            portal_links.invite(
+                journey, send_by=[channel], show_link=False, actor=coordinator, now=invited_at
+            )
+        else:
+            portal.issue_invitation(journey, actor=coordinator, now=invited_at)
         baseline_leg, baseline_back = 7, rng.randint(4, 6)  # leg 7.6 before TELD (CLINICAL.md)
         consult = demo.at(journey.consultation_date, "10:30")
         _check_in(journey, consult, baseline_back, baseline_leg, True, staff=coordinator)
@@ -574,6 +586,8 @@ def _create_portal_activity(demo: Demo) -> Iterator[None]:
             flags = {"flag_fever"} if journey.id == fever and day == days - 1 else set()
             if journey.id == setback and day >= days - 1:
                 leg += 5  # leg pain back after early relief
+            if journey.id == stopped:
+                leg += 2  # still sore when the check-ins stopped: not settled, so missed
             _check_in(journey, at, back, leg, day < 7, flags=flags)
         yield
     run_daily_checks(now=demo.now)
@@ -633,6 +647,52 @@ MEDICINES = (
     {"name": "Omeprazole", "dose": "20 mg", "frequency": "once a day", "until": "7 days"},
 )
 
+#: who hears about urgent alerts in the demo (the SMS stand-in or the outbox receives them)
+ON_DUTY = (
+    ("on_duty", "Surgeon on call (dr. Hartono)", "+6281100000001"),
+    ("on_duty", "Ward nurse station", "ward@demo.clinic"),
+    ("escalation", "Head of the spine service (dr. Maya)", "+6281100000009"),
+)
+
+
+def _reach_done(demo: Demo) -> bool:
+    return db.session.scalar(sa.select(OnDutyContact.id).limit(1)) is not None
+
+
+def _create_reach(demo: Demo) -> Iterator[None]:
+    """The on-duty list, the fever alert worked by a coordinator, and a red flag just now: a
+    patient at home reported saddle numbness a few minutes ago, nobody has acknowledged it yet."""
+    admin, coordinator = demo.staff("admin"), demo.staff("citra")
+    opened = demo.now - timedelta(days=30)
+    for tier, name, address in ON_DUTY:
+        on_duty.add_contact(tier, name, address, actor=admin, now=opened)
+    yield
+    fever = db.session.scalar(
+        sa.select(Alert).join(Patient).where(Patient.mrn.like("DEMO-%"), Alert.kind == "red_flag")
+    )
+    if fever is not None:
+        seen = min(fever.created_at + timedelta(minutes=9), demo.now)
+        portal_alerts.acknowledge(fever, actor=coordinator, now=seen)
+        portal_alerts.resolve(
+            fever,
+            "Called: 38.2 °C, wound dry. Paracetamol, recheck tomorrow; call if above 38.5 °C.",
+            actor=coordinator,
+            now=min(seen + timedelta(minutes=12), demo.now),
+        )
+    recovering = [j for j in _recovering(demo) if j.stage == "follow_up"]
+    if recovering:
+        journey = recovering[len(recovering) // 2]
+        _check_in(
+            journey,
+            demo.now - timedelta(minutes=4),
+            3,
+            4,
+            True,
+            flags={"flag_saddle"},
+        )
+    yield
+
+
 #: the demo, in order; a later feature appends its own step here
 STEPS: list[Step] = [
     Step("pathway templates", _pathways_done, lambda demo: 1, _load_pathways),
@@ -645,6 +705,7 @@ STEPS: list[Step] = [
         _create_portal_activity,
     ),
     Step("discharge sheets and 6-week scores", _records_done, _records_size, _create_records),
+    Step("on-duty contacts and urgent alerts", _reach_done, lambda demo: 2, _create_reach),
 ]
 
 

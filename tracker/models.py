@@ -5,9 +5,10 @@ from tracker.auth.models import ApiToken, StaffUser
 from tracker.discharge.models import DischargeDraft, DischargeSheet
 from tracker.fhir.models import ExportJob
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
+from tracker.on_duty.models import OnDutyContact
 from tracker.pathways.models import PathwayTemplate
 from tracker.patients.models import Patient
-from tracker.portal.models import Alert, CheckIn, MilestoneRecord, PortalInvitation
+from tracker.portal.models import Alert, CheckIn, MilestoneRecord, PortalInvitation, PortalLink
 from tracker.reminders.models import Reminder
 
 __all__ = [
@@ -22,9 +23,11 @@ __all__ = [
     "Journey",
     "MilestoneRecord",
     "Note",
+    "OnDutyContact",
     "PathwayTemplate",
     "Patient",
     "PortalInvitation",
+    "PortalLink",
     "Reminder",
     "StageTransition",
     "StaffUser",

@@ -29,7 +29,9 @@ from tracker.discharge.views import bp as discharge_bp
 from tracker.exports.views import bp as exports_bp
 from tracker.extensions import login_manager
 from tracker.journeys.views import bp as journeys_bp
+from tracker.on_duty.views import bp as on_duty_bp
 from tracker.patients.views import bp as patients_bp
+from tracker.portal import access_log as portal_access_log
 from tracker.portal import staff_views as portal_staff_views
 from tracker.portal import views as portal_views
 from tracker.timeutil import clinic_tz
@@ -43,6 +45,7 @@ BLUEPRINTS = (
     portal_views.bp,
     portal_staff_views.bp,
     exports_bp,
+    on_duty_bp,
 )
 STAGE_LABELS = {
     "consultation": "Consultation",
@@ -64,6 +67,7 @@ def init_app(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.before_request(end_idle_session)
+    portal_access_log.install()
     app.add_url_rule("/healthz", "healthz", healthz)
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, error_page)

@@ -63,6 +63,7 @@ def test_journey_from_registration_to_completion(
 
     # Reschedule: preview what moves, then confirm.
     page.get_by_role("link", name="Reschedule surgery").click()
+    expect(page.get_by_role("heading", name="Reschedule surgery")).to_be_visible()
     check_axe(page)
     new_day = surgery_day + timedelta(days=7)
     page.fill("#surgery_date", new_day.isoformat())

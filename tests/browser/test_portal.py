@@ -1,5 +1,6 @@
 """The patient portal on a phone-sized screen: open the link, continue, log pain, red flag."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -72,9 +73,9 @@ def test_check_in_and_red_flag_on_a_phone(phone_page, live_server, portal_link, 
     page.get_by_label("Fever or chills").check()
     page.get_by_role("button", name="Send").tap()
 
-    page.wait_for_url(f"{live_server}/portal/advice")
-    assert page.get_by_role("heading", name="What to do now").is_visible()
-    call = page.get_by_role("link", name=f"Call the clinic: {app.config['CLINIC_PHONE']}")
+    page.wait_for_url(re.compile(rf"{live_server}/portal/check-in/\d+/advice"))
+    assert page.get_by_role("heading", name="Call the clinic today", exact=True).is_visible()
+    call = page.get_by_role("link", name=f"Call the clinic: {app.config['CLINIC_PHONE']}").first
     assert call.is_visible()
     assert call.get_attribute("href").startswith("tel:")
     check_axe(page)
@@ -102,4 +103,71 @@ def test_the_portal_in_indonesian(phone_page, live_server, portal_link, check_ax
     assert page.get_by_role("heading", name="Terima kasih").is_visible()
     page.get_by_role("button", name="English").tap()
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+    check_axe(page)
+
+
+@pytest.fixture
+def small_phone(browser):
+    """375 px wide: the smallest common phone screen."""
+    context = browser.new_context(
+        viewport={"width": 375, "height": 667},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_saddle_numbness_says_emergency_now_with_a_tap_to_call_number_at_375px(
+    small_phone, live_server, portal_link, check_axe, app
+):
+    page = small_phone
+    page.goto(live_server + portal_link())
+    page.get_by_role("button", name="Continue").tap()
+    page.wait_for_url(f"{live_server}/portal/")
+    page.get_by_role("link", name="Log today's pain").tap()
+    page.get_by_role("group", name="Back pain now").get_by_text("3", exact=True).tap()
+    page.get_by_role("group", name="Leg pain now").get_by_text("5", exact=True).tap()
+    page.get_by_role("group", name="Did you take pain medicine today?").get_by_text("No").tap()
+    page.get_by_label(re.compile("Numbness between the legs")).check()
+    page.get_by_role("button", name="Send").tap()
+
+    page.wait_for_url(re.compile(rf"{live_server}/portal/check-in/\d+/advice"))
+    heading = page.get_by_role("heading", name="Go to the emergency department now", exact=True)
+    expect(heading).to_be_visible()
+    emergency = page.get_by_role("link", name=f"Call {app.config['EMERGENCY_PHONE']} (emergency)")
+    assert emergency.first.get_attribute("href") == f"tel:{app.config['EMERGENCY_PHONE']}"
+    # The emergency call comes first, above the fold, big enough for a thumb; then the clinic.
+    box = emergency.first.bounding_box()
+    assert box["y"] + box["height"] <= 667 and box["height"] >= 44 and box["width"] >= 280
+    clinic = page.get_by_role("link", name=f"Call the clinic: {app.config['CLINIC_PHONE']}")
+    assert clinic.first.bounding_box()["y"] > box["y"]
+    expect(
+        page.get_by_text("Your answers are saved and the clinic team has been told.")
+    ).to_be_visible()
+    # Nothing wider than the screen (no sideways scrolling on a small phone).
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    check_axe(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "portal-emergency-375.png"), full_page=True)
+
+
+def test_a_patient_who_lost_the_link_asks_for_a_new_one_at_375px(
+    small_phone, live_server, check_axe
+):
+    page = small_phone
+    page.goto(f"{live_server}/portal/")
+    expect(
+        page.get_by_role("heading", name="Lost your link? We can send you a new one")
+    ).to_be_visible()
+    check_axe(page)
+    page.get_by_label("Your date of birth").fill("1970-05-17")
+    page.get_by_label("Your mobile number or email address").fill("0812 3456 7890")
+    page.get_by_role("button", name="Send me my link").tap()
+    page.wait_for_url(f"{live_server}/portal/link-sent")
+    expect(page.get_by_role("heading", name="Check your messages")).to_be_visible()
     check_axe(page)

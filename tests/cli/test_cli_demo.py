@@ -10,9 +10,11 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.demo import CASES, DEMO_PASSWORD, DEMO_SIGN_IN, STEPS, Demo, pending_steps
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
+from tracker.on_duty import services as on_duty
 from tracker.pathways.models import STAGES
 from tracker.patients.models import Patient
 from tracker.portal.models import Alert, CheckIn
+from tracker.reminders.models import Reminder
 from tracker.timeutil import clinic_tz
 
 
@@ -155,3 +157,21 @@ def test_demo_recovering_patients_log_pain_and_raise_alerts(runner):
     assert {"red_flag", "pain_rise", "missed_checkins"} <= kinds
     urgent = db.session.scalar(sa.select(Alert).where(Alert.kind == "red_flag"))
     assert urgent.severity == "urgent"
+
+
+def test_demo_shows_who_is_told_about_an_urgent_alert(runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert [c.tier for c in on_duty.contacts("on_duty")] == ["on_duty", "on_duty"]
+    open_urgent = db.session.scalars(
+        sa.select(Alert).where(Alert.severity == "urgent", Alert.status == "open")
+    ).all()
+    assert len(open_urgent) == 1 and "saddle" in open_urgent[0].summary
+    told = on_duty.told([open_urgent[0].id])[open_urgent[0].id]
+    assert {r.recipient for r in told} == {"+6281100000001", "ward@demo.clinic"}
+    resolved = db.session.scalar(sa.select(Alert).where(Alert.status == "resolved"))
+    assert resolved is not None and resolved.kind == "red_flag"
+    invitations = db.session.scalars(
+        sa.select(Reminder).where(Reminder.message_key == "portal_invitation")
+    ).all()
+    assert invitations and {r.status for r in invitations} == {"pending"}
+    assert all(r.body is None for r in invitations)  # the link is made when it is sent

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import g, request_started
 
+from tests.reminders.conftest import sms_gateway, smtp_server  # noqa: F401  (fixtures)
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.portal import services

@@ -48,7 +48,7 @@ def test_pain_of_8_or_more_alerts_once_while_unresolved(operated):
     log(operated, 3, 9, 4)
     assert kinds() == ["pain_high"]
     alert = db.session.scalar(sa.select(Alert))
-    assert alert.severity == "normal"
+    assert alert.severity == "high"
 
 
 def test_a_rise_of_3_over_the_previous_3_day_average(operated):
@@ -97,14 +97,15 @@ def test_no_missed_alert_without_an_invitation(make_journey):
     assert alerts.run_daily_checks(now=at(day + timedelta(days=8))) == []
 
 
-def test_the_queue_puts_urgent_first_then_newest(operated, coordinator):
+def test_the_queue_puts_urgent_first_then_high_then_newest(operated, coordinator):
     log(operated, 1, 9, 3)
     log(operated, 2, 3, 3, flag_fever=True)
     log(operated, 3, 3, 3)
     alerts.run_daily_checks(now=at(operated.surgery_at.date() + timedelta(days=9)))
     db.session.commit()
     queue = alerts.queue()
-    assert [a.kind for a in queue] == ["red_flag", "missed_checkins", "pain_high"]
+    assert [a.kind for a in queue] == ["red_flag", "pain_high", "missed_checkins"]
+    assert [a.severity for a in queue] == ["urgent", "high", "normal"]
     with pytest.raises(ValidationFailed):
         alerts.resolve(queue[0], "  ", actor=coordinator, now=at(operated.surgery_at.date()))
     alerts.acknowledge(queue[0], actor=coordinator, now=at(operated.surgery_at.date()))
@@ -112,7 +113,7 @@ def test_the_queue_puts_urgent_first_then_newest(operated, coordinator):
         queue[0], "Called; no fever now.", actor=coordinator, now=at(operated.surgery_at.date())
     )
     db.session.commit()
-    assert [a.kind for a in alerts.queue()] == ["missed_checkins", "pain_high"]
+    assert [a.kind for a in alerts.queue()] == ["pain_high", "missed_checkins"]
     assert [a.kind for a in alerts.queue("resolved")] == ["red_flag"]
 
 

@@ -103,16 +103,22 @@ def test_a_red_flag_shows_what_to_do_and_raises_an_urgent_alert(app, recovering,
     patient.open(invite(journey))
     response = patient.check_in(flag_saddle="y", note="numb when wiping")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/portal/advice"
-    advice = patient.page("/portal/advice")
+    check_in = db.session.scalar(sa.select(CheckIn))
+    assert response.headers["Location"] == f"/portal/check-in/{check_in.id}/advice"
+    advice = patient.page(response.headers["Location"])
+    assert "Go to the emergency department now" in advice
+    assert f'href="tel:{app.config["EMERGENCY_PHONE"]}"' in advice
     assert app.config["CLINIC_PHONE"] in advice
-    assert "emergency department" in advice
+    assert "Your answers are saved and the clinic team has been told." in advice
     alert = db.session.scalar(sa.select(Alert))
     assert (alert.kind, alert.severity, alert.status) == ("red_flag", "urgent", "open")
     assert "saddle" in alert.summary
+    # Nobody is on duty in this test: the message waits in the clinic outbox (or ON_DUTY_EMAIL).
     email = db.session.scalar(sa.select(Reminder).where(Reminder.rule_key == "alert"))
     assert email.audience == "coordinator" and email.urgent and email.status == "pending"
+    assert email.patient_alert_id == alert.id
     assert journey.patient.mrn in email.subject
+    assert "saddle" not in email.body and "numb" not in email.body  # no symptoms in messages
 
 
 def test_staff_record_a_check_in_taken_by_phone(recovering, coordinator, client):

@@ -4,10 +4,11 @@ import hashlib
 import sqlalchemy as sa
 
 from tests.portal.conftest import csrf_from
+from tracker.audit.models import AuditEvent
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.portal import services
-from tracker.portal.models import PortalInvitation
+from tracker.portal.models import PortalInvitation, PortalLink
 
 
 def test_token_is_long_random_and_stored_only_hashed(recovering, coordinator):
@@ -15,9 +16,12 @@ def test_token_is_long_random_and_stored_only_hashed(recovering, coordinator):
     invitation, token = services.issue_invitation(journey, actor=coordinator, now=utcnow())
     db.session.commit()
     assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) * 8 >= 128
-    assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
-    row = db.session.execute(sa.select(PortalInvitation.__table__)).one()
-    assert token not in " ".join(str(value) for value in row)
+    link = db.session.scalar(sa.select(PortalLink))
+    assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert (link.invitation_id, link.via) == (invitation.id, "in_person")
+    for table in (PortalInvitation.__table__, PortalLink.__table__, AuditEvent.__table__):
+        for row in db.session.execute(sa.select(table)):
+            assert token not in " ".join(str(value) for value in row)
     assert services.invitation_link(token).endswith(f"/portal/i/{token}")
 
 
@@ -120,22 +124,27 @@ def test_many_wrong_tokens_are_rate_limited(app, database_url, recovering, invit
         db.engine.dispose()
 
 
-def test_staff_issue_shows_the_link_once_with_a_qr_code(recovering, coordinator, client):
+def test_staff_issue_shows_the_link_once_with_a_qr_code(app, recovering, coordinator, client):
     from tests.web.conftest import Browser
 
     journey = recovering()
     staff = Browser(client)
     assert staff.sign_in(coordinator).status_code == 302
-    page = f"/journeys/{journey.id}"
-    response = staff.post(f"/journeys/{journey.id}/portal/invite", page=page)
-    assert response.status_code == 303
-    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    url = f"/journeys/{journey.id}/portal/invite"
+    response = staff.post(url, {"show_link": "y"}, page=url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    shown = response.get_data(as_text=True)
     assert "/portal/i/" in shown and "<svg" in shown
     token = shown.split("/portal/i/", 1)[1].split('"', 1)[0]
     assert services.find_invitation(token, now=utcnow()) is not None
-    again = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "/portal/i/" not in again
+    # The link is in this answer only: not in the staff session, not in the database.
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    session = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    assert token not in repr(session)
+    assert "/portal/i/" not in client.get(f"/journeys/{journey.id}").get_data(as_text=True)
     # Withdraw: the link stops working.
+    page = f"/journeys/{journey.id}"
     assert staff.post(f"/journeys/{journey.id}/portal/revoke", page=page).status_code == 303
     assert services.find_invitation(token, now=utcnow()) is None
 

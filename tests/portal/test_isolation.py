@@ -37,7 +37,9 @@ def test_patient_b_gets_nothing_of_patient_a_and_changes_nothing(app, recovering
     phone_a.check_in(back_pain="5", leg_pain="5")
     db.session.expire_all()
     a_invitation = services.active_invitation(a, now=utcnow())
+    a_check_in = services.check_ins(a)[0]
     values = {
+        "check_in_id": a_check_in.id,
         "appointment_id": a.appointments[0].id,
         "key": "desk_work",
         "token": "x" * 43,  # A's token is never known to B; a wrong one must not help
@@ -74,7 +76,7 @@ def test_patient_b_gets_nothing_of_patient_a_and_changes_nothing(app, recovering
             body = response.get_data(as_text=True)
             for mark in a_marks:
                 assert mark not in body, (method, url)
-            if rule.endpoint == "portal.appointment_ics":
+            if rule.endpoint in ("portal.appointment_ics", "portal.check_in_advice"):
                 assert response.status_code == 404
     assert seen >= 15
     db.session.expire_all()

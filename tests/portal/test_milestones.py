@@ -7,13 +7,13 @@ from tests.portal.conftest import at
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import NotFound, ValidationFailed
-from tracker.portal import services
+from tracker.portal import milestones, services
 from tracker.portal.models import MilestoneRecord
 
 
 def test_milestones_come_from_the_template_with_expected_windows(make_journey):
     journey = make_journey()
-    items = {m.key: m for m in services.milestones(journey)}
+    items = {m.key: m for m in milestones.milestones(journey)}
     surgery = journey.surgery_at.date()
     assert items["desk_work"].expected_from == surgery + timedelta(days=5)
     assert items["desk_work"].expected_to == surgery + timedelta(days=14)
@@ -31,10 +31,10 @@ def test_dates_in_the_future_or_before_surgery_are_refused(make_journey):
         (None, "Choose the day."),
     ):
         with pytest.raises(ValidationFailed) as error:
-            services.mark_milestone(journey, "desk_work", day, now=now)
+            milestones.mark_milestone(journey, "desk_work", day, now=now)
         assert error.value.errors == {"reached_on": [message]}
     with pytest.raises(NotFound):
-        services.mark_milestone(journey, "flying_to_the_moon", surgery, now=now)
+        milestones.mark_milestone(journey, "flying_to_the_moon", surgery, now=now)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(MilestoneRecord)) == 0
 
@@ -42,7 +42,7 @@ def test_dates_in_the_future_or_before_surgery_are_refused(make_journey):
 def test_before_the_operation_no_milestone_can_be_marked(make_journey):
     journey = make_journey()
     with pytest.raises(ValidationFailed):
-        services.mark_milestone(
+        milestones.mark_milestone(
             journey, "went_home", journey.consultation_date, now=at(journey.consultation_date)
         )
 
@@ -51,10 +51,10 @@ def test_marking_and_correcting_a_milestone(make_journey):
     journey = make_journey()
     surgery = journey.surgery_at.date()
     now = at(surgery + timedelta(days=8))
-    services.mark_milestone(journey, "desk_work", surgery + timedelta(days=7), now=now)
-    services.mark_milestone(journey, "desk_work", surgery + timedelta(days=6), now=now)
+    milestones.mark_milestone(journey, "desk_work", surgery + timedelta(days=7), now=now)
+    milestones.mark_milestone(journey, "desk_work", surgery + timedelta(days=6), now=now)
     db.session.commit()
-    item = {m.key: m for m in services.milestones(journey)}["desk_work"]
+    item = {m.key: m for m in milestones.milestones(journey)}["desk_work"]
     assert item.reached_on == surgery + timedelta(days=6)
     assert item.day == 6 and item.status(surgery) == "on_time"
 

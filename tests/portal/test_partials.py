@@ -6,7 +6,7 @@ from flask import render_template
 
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.portal import services
+from tracker.portal import milestones, services
 
 
 def test_the_journey_card_shows_link_status_chart_milestones_and_check_ins(
@@ -26,7 +26,7 @@ def test_the_journey_card_shows_link_status_chart_milestones_and_check_ins(
             ),
             now=utcnow() - timedelta(days=days_ago),
         )
-    services.mark_milestone(
+    milestones.mark_milestone(
         journey, "went_home", journey.surgery_at.date() + timedelta(days=1), now=utcnow()
     )
     db.session.commit()
@@ -37,7 +37,7 @@ def test_the_journey_card_shows_link_status_chart_milestones_and_check_ins(
     assert '<svg class="pain-chart"' in html and "Expected leg pain" in html
     assert "Went home" in html and "(day 1)" in html
     assert "Back to desk work" in html and "Not yet" in html
-    assert html.count("<tr>") >= 3 + len(services.milestones(journey))
+    assert html.count("<tr>") >= 3 + len(milestones.milestones(journey))
     assert "1 open alert" in html
     assert "1 urgent" in dashboard
 

@@ -108,10 +108,15 @@ def statuses(ids: list[int]) -> dict[str, int]:
     return dict(rows.all())
 
 
+def by_email(make_journey, make_patient):
+    """A journey whose patient is reached by email (these reminders go by email, one channel)."""
+    return make_journey(make_patient(preferred_channel="email"))
+
+
 def test_four_dispatchers_deliver_two_thousand_reminders_exactly_once(
-    app, postgres, smtp_server, make_journey
+    app, postgres, smtp_server, make_journey, make_patient
 ):
-    expected = due_reminders(make_journey(), 2000)
+    expected = due_reminders(by_email(make_journey, make_patient), 2000)
     processes = [dispatcher(app, smtp_server) for _ in range(4)]
     outputs = [finish(p) for p in processes]
 
@@ -122,8 +127,10 @@ def test_four_dispatchers_deliver_two_thousand_reminders_exactly_once(
     assert sum("sent" in out for out in outputs) >= 2
 
 
-def test_a_dispatcher_killed_after_claiming_loses_nothing(app, postgres, smtp_server, make_journey):
-    expected = due_reminders(make_journey(), 200)
+def test_a_dispatcher_killed_after_claiming_loses_nothing(
+    app, postgres, smtp_server, make_journey, make_patient
+):
+    expected = due_reminders(by_email(make_journey, make_patient), 200)
     crashed = dispatcher(app, smtp_server, "--crash-after-claim")
     finish(crashed, expected_code=9)
     assert statuses(expected) == {"pending": 150, "sending": 50}  # one batch claimed, then died

@@ -25,12 +25,17 @@ def test_email_reaches_a_real_smtp_server_in_the_patients_language(
     app, smtp_server, make_journey, make_patient
 ):
     app.config.update(smtp_server.config(), MAIL_FROM="Demo Spine Clinic <desk@clinic.test>")
-    patient = make_patient(language="id", email="siti@example.test", timezone="Asia/Makassar")
+    patient = make_patient(
+        language="id",
+        email="siti@example.test",
+        timezone="Asia/Makassar",
+        preferred_channel="email",
+    )
     journey = make_journey(patient)
 
     result = dispatch_due(now=NOW)
 
-    assert result.sent == 2  # the booking confirmation, by email and by SMS (local outbox)
+    assert result.sent == 1  # the booking confirmation, by the preferred email only
     [mail] = smtp_server.messages
     assert mail.recipients == ["siti@example.test"]
     assert mail.message["Subject"] == "Operasi tulang belakang Anda di Demo Spine Clinic"
@@ -43,9 +48,8 @@ def test_email_reaches_a_real_smtp_server_in_the_patients_language(
     assert mail.reminder_id == email_row[0].id
     assert email_row[0].status == "sent" and email_row[0].transport == "smtp"
     assert email_row[0].provider_id == mail.message["Message-ID"]
-    sms_row = reminders(journey_id=journey.id, rule_key="booking_confirmation", channel="sms")[0]
-    assert (sms_row.status, sms_row.transport) == ("sent", "outbox")
-    assert sms_row.body.startswith("Yth. ")
+    assert email_row[0].body.startswith("Yth. ")
+    assert reminders(journey_id=journey.id, rule_key="booking_confirmation", channel="sms") == []
 
     # Sending again sends nothing: each reminder leaves once.
     assert dispatch_due(now=NOW + timedelta(minutes=5)).sent == 0
@@ -106,11 +110,11 @@ def test_a_gateway_error_retries_with_growing_delays_then_fails_and_alerts(
 
 
 def test_smtp_down_retries_then_fails_and_nothing_is_sent_twice_once_it_is_back(
-    app, make_journey, coordinator
+    app, make_journey, make_patient, coordinator
 ):
     server = SmtpServer("127.0.0.1", free_port(), Inbox())  # not started: connection refused
     app.config.update(server.config(), REMINDER_RETRY_MINUTES=(1, 2))
-    first = make_journey()
+    first = make_journey(make_patient(preferred_channel="email"))
     at = NOW
     for attempt in (1, 2):
         dispatch_due(now=at)
@@ -124,7 +128,7 @@ def test_smtp_down_retries_then_fails_and_nothing_is_sent_twice_once_it_is_back(
     assert len(reminders(about_id=failed.id)) == 1  # the coordinator is told
 
     # A second patient's confirmation is waiting for its retry when the server comes back.
-    second = make_journey()
+    second = make_journey(make_patient(preferred_channel="email"))
     dispatch_due(now=at)
     server.start()
     try:
@@ -141,7 +145,9 @@ def test_smtp_down_retries_then_fails_and_nothing_is_sent_twice_once_it_is_back(
         server.stop()
 
 
-def test_a_timeout_after_the_message_was_handed_over_is_marked_for_a_check(app, make_journey):
+def test_a_timeout_after_the_message_was_handed_over_is_marked_for_a_check(
+    app, make_journey, make_patient
+):
     class SlowInbox(Inbox):
         async def handle_DATA(self, server, session, envelope):
             await asyncio.sleep(1.5)  # longer than the client waits
@@ -151,7 +157,7 @@ def test_a_timeout_after_the_message_was_handed_over_is_marked_for_a_check(app, 
     server.start()
     try:
         app.config.update(server.config(), SMTP_TIMEOUT_SECONDS=0.5)
-        journey = make_journey()
+        journey = make_journey(make_patient(preferred_channel="email"))
         dispatch_due(now=NOW)
         [row] = reminders(journey_id=journey.id, channel="email", rule_key="booking_confirmation")
         assert row.status == "needs_check"
@@ -170,10 +176,10 @@ def test_after_downtime_pointless_reminders_expire_and_the_coordinator_is_told(m
     # The dispatcher was down from before the booking confirmation until surgery had started.
     after = journey.surgery_at + timedelta(hours=2)
     dispatch_due(now=after)
-    rows = {(r.rule_key, r.channel): r.status for r in reminders(journey_id=journey.id)}
+    rows = {r.rule_key: r.status for r in reminders(journey_id=journey.id)}
     for rule in ("booking_confirmation", "preop_instructions", "evening_before"):
-        assert rows[(rule, "email")] == rows[(rule, "sms")] == "expired"
-    assert rows[("transport_check", "email")] == "expired"
+        assert rows[rule] == "expired"
+    assert rows["transport_check"] == "expired"
     alerts = reminders(journey_id=journey.id, rule_key="alert")
     assert sorted(a.subject.split(", ")[-1] for a in alerts) == [
         "booking_confirmation",
@@ -192,7 +198,7 @@ def test_late_but_still_useful_reminders_are_sent_after_downtime(make_journey):
     # Down for a day after the pre-op instructions were due; the surgery is still ahead.
     due = journey.surgery_at - timedelta(days=9)
     dispatch_due(now=due)
-    [row] = reminders(journey_id=journey.id, rule_key="preop_instructions", channel="email")
+    [row] = reminders(journey_id=journey.id, rule_key="preop_instructions")
     assert row.status == "sent" and row.sent_at == due
 
 
@@ -220,13 +226,13 @@ def test_a_staff_task_reminder_goes_to_the_on_duty_address(app, smtp_server, mak
 def test_a_crashed_dispatcher_loses_nothing(app, make_journey):
     journey = make_journey()
     claimed = dispatch_due(now=NOW, stop_after_claim=True).ids
-    assert len(claimed) == 2
+    assert len(claimed) == 1
     assert {r.status for r in reminders(id=claimed[0])} == {"sending"}
     # Before the lease runs out nobody else takes them; after it, the next dispatcher does.
     assert dispatch_due(now=NOW + timedelta(seconds=60)).ids == []
     lease = app.config["REMINDER_LEASE_SECONDS"]
     result = dispatch_due(now=NOW + timedelta(seconds=lease + 1))
-    assert sorted(result.ids) == claimed and result.sent == 2
+    assert sorted(result.ids) == claimed and result.sent == 1
     assert {r.status for r in reminders(journey_id=journey.id, status="sent")} == {"sent"}
 
 

@@ -29,7 +29,7 @@ def fail(reminder: Reminder, error: str = "550 mailbox unavailable") -> None:
 def test_outbox_lists_failures_first_and_filters(staff, make_journey):
     journey = make_journey()
     dispatch_due(now=NOW)
-    broken = first(journey_id=journey.id, rule_key="pain_checkin", occurrence=5, channel="email")
+    broken = first(journey_id=journey.id, rule_key="pain_checkin", occurrence=5, channel="sms")
     fail(broken)
 
     page = staff.client.get("/outbox/").get_data(as_text=True)
@@ -41,6 +41,8 @@ def test_outbox_lists_failures_first_and_filters(staff, make_journey):
     assert "Booking confirmation" not in failed_only
     sms_only = staff.client.get("/outbox/?channel=sms&status=sent").get_data(as_text=True)
     assert sms_only.count('id="reminder-') == 1
+    email_only = staff.client.get("/outbox/?channel=email&status=sent").get_data(as_text=True)
+    assert email_only.count('id="reminder-') == 0  # the confirmation went by SMS only
     nobody = staff.client.get("/outbox/?q=nobody-by-this-name").get_data(as_text=True)
     assert "No reminders match." in nobody
 
@@ -146,7 +148,7 @@ def test_api_lists_a_journeys_reminders(client, api_headers, make_journey, make_
     response = client.get(f"/api/v1/journeys/{journey.id}/reminders", headers=api_headers())
     assert response.status_code == 200
     items = response.get_json()["items"]
-    assert len(items) == 42
+    assert len(items) == 22
     evening = next(i for i in items if i["rule"] == "evening_before" and i["channel"] == "sms")
     # Surgery is 20:30 on 9 December in New York: the evening before is 8 December, 18:00.
     assert evening["due_at"] == "2026-12-08T23:00:00Z"

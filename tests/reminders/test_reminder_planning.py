@@ -24,8 +24,11 @@ def rows(journey, **where) -> list[Reminder]:
     return list(db.session.scalars(query.order_by(Reminder.due_at, Reminder.id)))
 
 
-def one(journey, rule: str, channel: str = "email", **where) -> Reminder:
-    found = rows(journey, rule_key=rule, channel=channel, **where)
+def one(journey, rule: str, channel: str | None = None, **where) -> Reminder:
+    """The one row of a rule (a patient message goes by one channel, so no channel is needed)."""
+    if channel is not None:
+        where["channel"] = channel
+    found = rows(journey, rule_key=rule, **where)
     assert len(found) == 1, [r.idempotency_key for r in found]
     return found[0]
 
@@ -35,14 +38,17 @@ def test_starting_a_journey_plans_every_rule_in_the_patients_time(make_journey):
     planned = rows(journey)
     counts = Counter(r.rule_key for r in planned)
     assert counts == {
-        "booking_confirmation": 2,
-        "preop_instructions": 2,
+        "booking_confirmation": 1,
+        "preop_instructions": 1,
         "transport_check": 1,
-        "evening_before": 2,
-        "pain_checkin": 28,  # 14 days, SMS and email
-        "followup_day_before": 6,  # three follow-up appointments, two channels
+        "evening_before": 1,
+        "pain_checkin": 14,  # 14 days, one message a day
+        "followup_day_before": 3,  # three follow-up appointments
         "outcome_check_3m": 1,
     }
+    # One channel per message: the patient's preferred SMS, where the rule offers it.
+    assert {r.channel for r in planned if r.rule_key != "outcome_check_3m"} - {"sms"} == {"email"}
+    assert one(journey, "outcome_check_3m").channel == "email"  # the rule offers email only
     # Jakarta is UTC+7: 18:00 the day before the 08:30 surgery on 10 December.
     evening = one(journey, "evening_before")
     assert evening.due_at == datetime(2026, 12, 9, 11, 0, tzinfo=UTC)
@@ -63,7 +69,7 @@ def test_planning_twice_makes_no_duplicates(make_journey):
     db.session.commit()
     assert not result.changed
     assert sorted(r.idempotency_key for r in rows(journey)) == keys
-    assert len(keys) == len(set(keys)) == 42
+    assert len(keys) == len(set(keys)) == 22
 
 
 def test_the_idempotency_key_is_unique_in_the_database(make_journey):
@@ -93,7 +99,7 @@ def test_no_surgery_date_plans_nothing_that_needs_it(make_journey):
         journey, datetime(2026, 12, 10, 1, 30, tzinfo=UTC), actor=None, now=NOW
     )
     db.session.commit()
-    assert len(rows(journey)) == 42
+    assert len(rows(journey)) == 22
 
 
 def test_reschedule_moves_pending_reminders_and_leaves_sent_ones(make_journey, coordinator):
@@ -113,17 +119,16 @@ def test_reschedule_moves_pending_reminders_and_leaves_sent_ones(make_journey, c
     assert evening.due_at == datetime(2026, 12, 16, 11, 0, tzinfo=UTC)
     assert evening.expires_at == later
     assert evening.idempotency_key.endswith("#1")  # the same row moved
-    # The sent confirmation stays as it was; a new one tells the patient the new date.
-    confirmations = rows(journey, rule_key="booking_confirmation", channel="email")
-    assert [(r.status, r.sent_at, r.due_at) for r in confirmations[:1]] == [
-        ("sent", sent_at, sent_due)
-    ]
-    assert confirmations[1].status == "pending"
-    assert confirmations[1].idempotency_key.endswith("#2")
+    # The sent confirmation stays as it was and is not sent again: one notice tells the patient
+    # the new date.
+    confirmations = rows(journey, rule_key="booking_confirmation")
+    assert [(r.status, r.sent_at, r.due_at) for r in confirmations] == [("sent", sent_at, sent_due)]
+    [notice] = rows(journey, rule_key="notice")
+    assert (notice.message_key, notice.status) == ("surgery_moved", "pending")
     # Follow-up reminders follow their appointments.
     wound = [r for r in rows(journey, rule_key="followup_day_before", channel="sms")][0]
     assert wound.due_at == datetime(2026, 12, 30, 10, 0, tzinfo=UTC)  # 17:00 Jakarta
-    assert len(rows(journey, status="pending")) == 42 - 2 + 2
+    assert len(rows(journey, status="pending")) == 22 - 1 + 1  # sent confirmation; notice
 
 
 def test_cancelling_the_journey_cancels_its_pending_reminders_with_the_reason(
@@ -132,8 +137,12 @@ def test_cancelling_the_journey_cancels_its_pending_reminders_with_the_reason(
     journey = make_journey()
     journeys.cancel(journey, reason="Patient chose physiotherapy", actor=coordinator, now=NOW)
     db.session.commit()
-    statuses = {(r.status, r.status_reason) for r in rows(journey)}
+    statuses = {(r.status, r.status_reason) for r in rows(journey) if r.rule_key != "notice"}
     assert statuses == {("cancelled", "Journey cancelled: Patient chose physiotherapy")}
+    # The patient is told the surgery will not take place.
+    assert [r.message_key for r in rows(journey, rule_key="notice", status="pending")] == [
+        "surgery_cancelled"
+    ]
 
 
 def test_appointments_bring_and_take_their_reminders(make_journey, coordinator):
@@ -149,23 +158,25 @@ def test_appointments_bring_and_take_their_reminders(make_journey, coordinator):
         now=NOW,
     )
     db.session.commit()
-    mine = rows(journey, appointment_id=appt.id)
-    assert {r.channel for r in mine} == {"sms", "email"}
+    rule = "followup_day_before"
+    mine = rows(journey, appointment_id=appt.id, rule_key=rule)
+    assert [r.channel for r in mine] == ["sms"]
     assert mine[0].due_at == datetime(2026, 12, 17, 10, 0, tzinfo=UTC)
 
     journeys.update_appointment(
         appt, {"starts_at": datetime(2026, 12, 19, 3, 0, tzinfo=UTC)}, actor=coordinator, now=NOW
     )
     db.session.commit()
-    assert {r.due_at for r in rows(journey, appointment_id=appt.id)} == {
+    assert {r.due_at for r in rows(journey, appointment_id=appt.id, rule_key=rule)} == {
         datetime(2026, 12, 18, 10, 0, tzinfo=UTC)
     }
 
     journeys.cancel_appointment(appt, reason="Seen at home instead", actor=coordinator, now=NOW)
     db.session.commit()
-    assert {(r.status, r.status_reason) for r in rows(journey, appointment_id=appt.id)} == {
-        ("cancelled", "Appointment cancelled: Seen at home instead")
-    }
+    assert {(r.status, r.status_reason) for r in rows(journey, appointment_id=appt.id)} - {
+        ("cancelled", "A newer change replaced this message."),  # the "moved" notice
+        ("pending", None),  # the "cancelled" notice
+    } == {("cancelled", "Appointment cancelled: Seen at home instead")}
 
 
 def test_withdrawing_consent_stops_that_channel_and_giving_it_back_restores_it(
@@ -229,7 +240,7 @@ def test_skipped_when_the_event_is_over(make_journey, make_patient, templates, c
     assert evening.status == "skipped"
     assert "passed" in evening.status_reason
     # Check-ins of days long gone are recorded as skipped, not sent late.
-    pain = rows(journey, rule_key="pain_checkin", channel="email")
+    pain = rows(journey, rule_key="pain_checkin")
     assert [r.status for r in pain] == ["skipped"] * 14
     # The 3-month outcome check is still ahead.
     assert one(journey, "outcome_check_3m").status == "pending"

@@ -60,15 +60,12 @@ def plan(template, make_patient, tz: str, surgery_local: datetime):
     return journey
 
 
-def due(journey, rule: str, channel: str = "email") -> list[datetime]:
+def due(journey, rule: str) -> list[datetime]:
+    """Due times of a rule's messages (one channel each: the patient's preferred one)."""
     return list(
         db.session.scalars(
             sa.select(Reminder.due_at)
-            .where(
-                Reminder.journey_id == journey.id,
-                Reminder.rule_key == rule,
-                Reminder.channel == channel,
-            )
+            .where(Reminder.journey_id == journey.id, Reminder.rule_key == rule)
             .order_by(Reminder.due_at)
         )
     )

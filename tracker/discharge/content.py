@@ -10,6 +10,7 @@ from flask import current_app, has_request_context, request
 from tracker.discharge import defaults
 from tracker.discharge.models import DischargeDraft
 from tracker.journeys.models import Appointment, Journey
+from tracker.journeys.wording import appointment_location, appointment_title
 from tracker.timeutil import clinic_tz
 
 #: bumped when the shape of the content changes, so stored sheets can be read later
@@ -149,18 +150,12 @@ ANESTHESIA = {
 
 
 def portal_url() -> str:
-    """Where patients log their pain at home.
-
-    ``PORTAL_URL`` (the full link reminders use) wins; else ``PORTAL_BASE_URL`` + ``/portal``;
-    else this server's address + ``/portal``.
-    """
+    """The portal's front page (``PORTAL_BASE_URL``), where a patient asks for their link."""
     config = current_app.config
-    if config.get("PORTAL_URL"):
-        return config["PORTAL_URL"]
     base = config.get("PORTAL_BASE_URL")
     if not base:
         base = request.host_url if has_request_context() else "http://localhost:5000"
-    return base.rstrip("/") + "/portal"
+    return base.rstrip("/") + "/portal/"
 
 
 def follow_ups(journey: Journey, now: datetime) -> list[Appointment]:
@@ -215,14 +210,6 @@ def _when(step: dict[str, Any], section: dict, surgery_day: date, labels: dict, 
     return labels["from_day"].format(day=step["day"]), format_date(day, SHORT_DATE, locale=lang)
 
 
-def _appointment_title(journey: Journey, appt: Appointment, lang: str) -> str:
-    for stage in journey.template.definition["stages"]:
-        for spec in stage.get("appointments", []):
-            if appt.key and spec["key"] == appt.key:
-                return spec["title"].get(lang) or appt.title
-    return appt.title
-
-
 def build_content(
     journey: Journey, draft: DischargeDraft | None, *, now: datetime, language: str | None = None
 ) -> dict[str, Any]:
@@ -274,8 +261,8 @@ def build_content(
             {
                 "date": format_date(a.starts_at.astimezone(tz), LONG_DATE, locale=lang),
                 "time": format_time(a.starts_at.astimezone(tz), "HH:mm", locale=lang),
-                "title": _appointment_title(journey, a, lang),
-                "location": a.location,
+                "title": appointment_title(a, lang),
+                "location": appointment_location(a, lang),
             }
             for a in follow_ups(journey, now)
         ],

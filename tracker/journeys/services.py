@@ -28,6 +28,7 @@ from tracker.journeys.models import (
 )
 from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.patients.models import Patient
+from tracker.reminders import notices
 from tracker.reminders.planning import plan_journey
 from tracker.timeutil import at_local, clinic_tz
 
@@ -179,7 +180,7 @@ def _plan_appointments(journey: Journey, *, now: datetime) -> None:
                 title=f"Surgery: {journey.template.name}",
                 starts_at=journey.surgery_at,
                 duration_minutes=int(definition.get("procedure_minutes", 90)),
-                location="Operating theatre",
+                location=_english(definition.get("surgery_location")) or "Operating theatre",
                 anchor="surgery",
                 created_at=now,
                 updated_at=now,
@@ -201,12 +202,17 @@ def _plan_appointments(journey: Journey, *, now: datetime) -> None:
                     title=spec["title"]["en"],
                     starts_at=at_local(day + timedelta(days=spec["offset_days"]), clock, tz),
                     duration_minutes=spec["duration_minutes"],
-                    location=spec.get("location", ""),
+                    location=_english(spec.get("location")) or "",
                     anchor=spec["anchor"],
                     created_at=now,
                     updated_at=now,
                 )
             )
+
+
+def _english(value) -> str | None:
+    """Staff pages keep the English of a place the template gives in both languages."""
+    return value.get("en") if isinstance(value, dict) else value
 
 
 def _require_active(journey: Journey) -> None:
@@ -324,6 +330,7 @@ def cancel(journey: Journey, *, reason: str, actor, now: datetime) -> Journey:
     if not (reason or "").strip():
         raise ValidationFailed.on("reason", "Say why the journey is cancelled.")
     reason = reason.strip()
+    surgery_ahead = journey.surgery_at is not None and journey.surgery_at > now
     _transition(journey, "cancelled", actor=actor, now=now, reason=reason)
     journey.status = "cancelled"
     journey.ended_at = now
@@ -340,6 +347,8 @@ def cancel(journey: Journey, *, reason: str, actor, now: datetime) -> Journey:
         details={"reason": reason},
     )
     plan_journey(journey, now=now)
+    if surgery_ahead:
+        notices.surgery_cancelled(journey, now=now)
     return journey
 
 
@@ -418,6 +427,8 @@ def reschedule_surgery(
         details={"surgery_at": [old_at, new_surgery_at], "reason": reason, "moved": len(moves)},
     )
     plan_journey(journey, now=now, reason="The surgery was rescheduled.")
+    if old_at is not None and old_at != new_surgery_at:
+        notices.surgery_moved(journey, now=now)
     return moves
 
 
@@ -426,7 +437,9 @@ def complete_task(task: Task, *, actor, now: datetime) -> Task:
     if task.status == "done":
         raise Conflict("This task is already done.")
     old = task.status
-    task.status, task.done_at, task.done_by_id, task.skip_reason = "done", now, actor.id, None
+    # actor None: the system did what the task asks (e.g. portal access made for a message)
+    task.status, task.done_at, task.skip_reason = "done", now, None
+    task.done_by_id = getattr(actor, "id", None)
     record(
         "task.complete",
         task,
@@ -563,6 +576,8 @@ def update_appointment(appt: Appointment, values: dict, *, actor, now: datetime)
         )
     if changed.keys() & {"starts_at", "status", "kind"}:
         plan_journey(appt.journey, now=now, reason="The appointment changed.")
+    if "starts_at" in changed:
+        notices.appointment_moved(appt, now=now)
     return appt
 
 
@@ -591,6 +606,7 @@ def cancel_appointment(appt: Appointment, *, reason: str, actor, now: datetime) 
         details={"reason": reason.strip()},
     )
     plan_journey(appt.journey, now=now)
+    notices.appointment_cancelled(appt, now=now)
     return appt
 
 

@@ -26,6 +26,7 @@ from tracker.journeys.forms import (
     StartJourneyForm,
 )
 from tracker.journeys.models import Appointment, Journey, Task
+from tracker.journeys.preview import preview_reschedule
 from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.pathways.services import latest_templates
 from tracker.patients.models import Patient
@@ -234,10 +235,15 @@ def reschedule(journey_id: int):
                     journey, new_at, actor=current_user, now=utcnow(), reason=form.reason.data
                 )
                 return _done(journey, f"Surgery moved; {len(moved)} item(s) moved with it.")
-            moves = services.plan_reschedule(journey, new_at)
+            moves, messages = preview_reschedule(journey, new_at, now=utcnow())
             form.confirmed.data = "yes"
             return render_template(
-                "journeys/reschedule.html", form=form, journey=journey, moves=moves, new_at=new_at
+                "journeys/reschedule.html",
+                form=form,
+                journey=journey,
+                moves=moves,
+                messages=messages,
+                new_at=new_at,
             )
         except DomainError as error:
             _place_errors(form, error)

@@ -53,6 +53,17 @@ def _need(cond: bool, where: str, message: str) -> None:
         raise TemplateError(f"{where}: {message}")
 
 
+def _check_place(value, where: str) -> None:
+    """A place: one text, or the same place in en and id (what patients read)."""
+    if value is None or isinstance(value, str):
+        return
+    _need(
+        isinstance(value, dict) and set(value) == {"en", "id"} and value["en"] and value["id"],
+        where,
+        "location needs one text, or a text in en and id",
+    )
+
+
 def _check_titles(item: dict, where: str) -> None:
     title = item.get("title")
     _need(
@@ -79,6 +90,8 @@ def validate_definition(data: Any, source: str = "template") -> dict:
     messages = data.get("messages", {})
     _need(isinstance(messages, dict), source, "messages must be a mapping")
     reminder_rules: list[tuple[dict, str]] = []
+    milestone_records: list[tuple[Any, str]] = []
+    _check_place(data.get("surgery_location"), f"{source} surgery_location")
     for stage in stages:
         at = f"{source} stage {stage['key']}"
         for task in stage.get("tasks", []):
@@ -99,6 +112,7 @@ def validate_definition(data: Any, source: str = "template") -> dict:
                 "needs from_day <= to_day",
             )
             _check_titles(ms, where)
+            milestone_records.append((ms.get("record"), where))
         for appt in stage.get("appointments", []):
             where = f"{at} appointment {appt.get('key')}"
             _need(
@@ -111,6 +125,7 @@ def validate_definition(data: Any, source: str = "template") -> dict:
             _need(appt.get("kind") in APPOINTMENT_KINDS, where, "unknown kind")
             _need(_TIME.match(str(appt.get("time", ""))) is not None, where, "time must be HH:MM")
             _need(isinstance(appt.get("duration_minutes"), int), where, "needs duration_minutes")
+            _check_place(appt.get("location"), where)
             _check_titles(appt, where)
         for rule in stage.get("reminders", []):
             where = f"{at} reminder {rule.get('key')}"
@@ -142,6 +157,15 @@ def validate_definition(data: Any, source: str = "template") -> dict:
             where,
             f"task {rule.get('task')!r} is not a task of this pathway",
         )
+    for source_of_record, where in milestone_records:
+        if source_of_record is None or source_of_record == "discharge":
+            continue
+        task = str(source_of_record).removeprefix("task:")
+        _need(
+            str(source_of_record).startswith("task:") and task in keys["tasks"],
+            where,
+            "record must be discharge or task:<a task key of this pathway>",
+        )
     for key, texts in messages.items():
         _check_message_texts(texts, f"{source} message {key}")
     if "discharge" in data:
@@ -171,7 +195,7 @@ def _check_reminder_rule(rule: dict, where: str) -> None:
             where,
             f"an appointment rule needs appointment_kind, one of {APPOINTMENT_KINDS}",
         )
-    for flag in ("expires_at_event", "urgent"):
+    for flag in ("expires_at_event", "urgent", "skip_if_checked_in", "stop_when_settled"):
         _need(isinstance(rule.get(flag, False), bool), where, f"{flag} must be true or false")
     if rule.get("audience") == "coordinator":
         _need(rule.get("channels") == ["email"], where, "staff reminders go by email only")

@@ -47,6 +47,14 @@ class PatientForm(FlaskForm):
     timezone = SelectField("Time zone")
     consent_email = BooleanField("Agrees to reminders by email")
     consent_sms = BooleanField("Agrees to reminders by SMS")
+    preferred_channel = SelectField(
+        "Messages go by",
+        choices=[
+            SelectChoice("sms", "SMS first, email if not possible"),
+            SelectChoice("email", "Email first, SMS if not possible"),
+        ],
+        default="sms",
+    )
 
     def __init__(self, *args, default_timezone: str = "UTC", **kwargs):
         super().__init__(*args, **kwargs)

@@ -38,6 +38,7 @@ OPTIONAL_COLUMNS = (
     "timezone",
     "consent_email",
     "consent_sms",
+    "preferred_channel",
 )
 ALIASES = {
     "first_name": "given_name",
@@ -55,6 +56,8 @@ ALIASES = {
     "time_zone": "timezone",
     "tz": "timezone",
     "lang": "language",
+    "channel": "preferred_channel",
+    "preferred": "preferred_channel",
     "medical_record_number": "mrn",
 }
 SEX_WORDS = {
@@ -194,6 +197,8 @@ def _row_values(row: Row, default_timezone: str) -> tuple[dict[str, Any], dict[s
     values["sex"] = SEX_WORDS.get(sex, sex)
     values["language"] = raw["language"].lower() or "en"
     values["timezone"] = raw["timezone"] or default_timezone
+    if raw["preferred_channel"]:
+        values["preferred_channel"] = raw["preferred_channel"].lower()
     for name in ("consent_email", "consent_sms"):
         word = raw[name].lower()
         if word in YES:

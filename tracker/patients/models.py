@@ -8,6 +8,8 @@ from tracker.db import UTCDateTime, db
 
 SEXES = ("female", "male", "other", "unknown")
 LANGUAGES = ("en", "id")
+#: the channel a patient's messages go by first; the other is the fallback
+CHANNELS = ("sms", "email")
 
 
 class Patient(db.Model):
@@ -15,6 +17,7 @@ class Patient(db.Model):
     __table_args__ = (
         sa.CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"),
         sa.CheckConstraint("language IN ('en', 'id')", name="language"),
+        sa.CheckConstraint("preferred_channel IN ('sms', 'email')", name="preferred_channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,6 +36,10 @@ class Patient(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64))
     consent_email: Mapped[bool] = mapped_column(default=False)
     consent_sms: Mapped[bool] = mapped_column(default=False)
+    #: messages go by this channel when the patient agreed to it, else by the other one
+    preferred_channel: Mapped[str] = mapped_column(
+        sa.String(10), default="sms", server_default="sms"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

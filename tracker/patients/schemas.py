@@ -9,7 +9,7 @@ from flask import current_app
 from marshmallow import fields, validate
 
 from tracker.api_support import Instant, StrictBoolean
-from tracker.patients.models import LANGUAGES, SEXES
+from tracker.patients.models import CHANNELS, LANGUAGES, SEXES
 
 
 def _one_of(choices: tuple[str, ...]) -> validate.OneOf:
@@ -35,6 +35,13 @@ class PatientCreateSchema(ma.Schema):
     )
     consent_email = StrictBoolean(metadata={"description": "May we email the patient?"})
     consent_sms = StrictBoolean(metadata={"description": "May we text the patient?"})
+    preferred_channel = fields.String(
+        validate=_one_of(CHANNELS),
+        metadata={
+            "description": "sms or email: each message goes by this channel when the patient "
+            "agreed to it, else the other. Default: sms, or email for email-only consent."
+        },
+    )
 
 
 class PatientPatchSchema(PatientCreateSchema):
@@ -55,6 +62,7 @@ class PatientSchema(ma.Schema):
     timezone = fields.String()
     consent_email = fields.Boolean()
     consent_sms = fields.Boolean()
+    preferred_channel = fields.String()
     created_at = Instant()
     updated_at = Instant()
 

@@ -16,7 +16,7 @@ from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
 from tracker.journeys.models import Journey
 from tracker.pathways.models import STAGES, PathwayTemplate
-from tracker.patients.models import LANGUAGES, SEXES, Patient
+from tracker.patients.models import CHANNELS, LANGUAGES, SEXES, Patient
 from tracker.reminders.planning import REPLAN_FIELDS, consent_changed
 from tracker.timeutil import is_valid_timezone
 
@@ -34,6 +34,7 @@ FIELDS = (
     "timezone",
     "consent_email",
     "consent_sms",
+    "preferred_channel",
 )
 REQUIRED = ("mrn", "given_name", "family_name", "birth_date", "sex", "timezone")
 
@@ -76,6 +77,10 @@ def clean_patient_fields(values: dict[str, Any], *, today: date, partial: bool =
             errors.add("birth_date", "The date of birth is too far in the past.")
     if out.get("sex") not in (None, "") and out["sex"] not in SEXES:
         errors.add("sex", f"Choose one of: {', '.join(SEXES)}.")
+    if out.get("preferred_channel") not in (None, "") and out["preferred_channel"] not in CHANNELS:
+        errors.add("preferred_channel", "Choose sms or email.")
+    if out.get("preferred_channel") == "":
+        out.pop("preferred_channel")
     if out.get("language") is not None and out["language"] not in LANGUAGES:
         errors.add("language", "Choose en (English) or id (Indonesian).")
     if out.get("timezone") not in (None, "") and not is_valid_timezone(out["timezone"]):
@@ -112,6 +117,10 @@ def _check_mrn_free(mrn: str, exclude_id: int | None = None) -> None:
 def create_patient(values: dict[str, Any], *, actor, now: datetime) -> Patient:
     clean = clean_patient_fields(values, today=clinic_today(now))
     _check_mrn_free(clean["mrn"])
+    if "preferred_channel" not in clean:
+        # Not said: SMS, unless the patient agreed to email only.
+        email_only = clean.get("consent_email") and not clean.get("consent_sms")
+        clean["preferred_channel"] = "email" if email_only else "sms"
     patient = Patient(**clean)
     patient.created_at = patient.updated_at = now
     db.session.add(patient)

@@ -9,15 +9,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.journeys.models import Journey
+from tracker.on_duty import services as on_duty
 from tracker.portal.models import Alert, CheckIn, PortalInvitation
-from tracker.reminders.models import Reminder
 
 DEFAULT_THRESHOLDS = {
     "pain_high": 8,
@@ -27,9 +27,15 @@ DEFAULT_THRESHOLDS = {
     "leg_pain_relief_points": 2,
     "missed_checkin_days": 3,
     "checkin_days": 14,
+    "settled_pain": 2,
+    "settled_days": 3,
 }
+#: urgent: red flags; high: possible re-herniation, pain of 8 or more; the rest normal
+SEVERITY = {"red_flag": "urgent", "pain_high": "high", "leg_pain_return": "high"}
+SEVERITY_ORDER = ("urgent", "high", "normal")
 FLAG_TEXT = {
     "flag_weakness": "new or worse leg weakness or numbness",
+    "flag_both_legs": "new weakness or numbness in both legs",
     "flag_saddle": "saddle numbness or new bladder/bowel problems",
     "flag_fever": "fever or chills",
     "flag_wound": "wound redness, swelling or discharge",
@@ -46,6 +52,10 @@ class Thresholds:
     leg_pain_relief_points: float
     missed_checkin_days: int
     checkin_days: int
+    #: daily check-ins stop once back and leg pain stayed at or under settled_pain, with no
+    #: warning sign, on the last settled_days days the patient checked in, one after the other
+    settled_pain: int
+    settled_days: int
 
 
 def thresholds(journey: Journey) -> Thresholds:
@@ -71,10 +81,10 @@ def _raise(
     check_in: CheckIn | None = None,
     details: dict | None = None,
 ) -> Alert | None:
-    """Add an alert unless one with the same key exists; urgent ones also email the on-duty."""
+    """Add an alert unless one with the same key exists; urgent ones tell the on-duty staff."""
     if db.session.scalar(sa.select(Alert.id).where(Alert.dedup_key == dedup_key)):
         return None
-    severity = "urgent" if kind == "red_flag" else "normal"
+    severity = SEVERITY.get(kind, "normal")
     alert = Alert(
         journey_id=journey.id,
         patient_id=journey.patient_id,
@@ -96,41 +106,8 @@ def _raise(
         details={"kind": kind, "severity": severity, "summary": alert.summary},
     )
     if severity == "urgent":
-        _email_on_duty(alert, journey, now=now)
+        on_duty.notify(alert, tier="on_duty", now=now)
     return alert
-
-
-def _email_on_duty(alert: Alert, journey: Journey, *, now: datetime) -> Reminder:
-    """Queue a staff alert through the reminders' dispatcher (to ON_DUTY_EMAIL, else the outbox)."""
-    patient = journey.patient
-    base = current_app.config.get("PORTAL_BASE_URL", "").rstrip("/")
-    row = Reminder(
-        idempotency_key=f"portal-alert:{alert.id}",
-        journey_id=journey.id,
-        patient_id=patient.id,
-        rule_key="alert",
-        occurrence=0,
-        message_key="portal_alert",
-        channel="email",
-        audience="coordinator",
-        urgent=True,
-        rule_at=now,
-        due_at=now,
-        next_attempt_at=now,
-        status="pending",
-        attempts=0,
-        subject=f"URGENT: {patient.full_name} ({patient.mrn}) reported a red flag",
-        body=(
-            f"{patient.full_name} ({patient.mrn}, phone {patient.phone or 'not on file'}) "
-            f"reported in the patient portal: {alert.summary}.\n\n"
-            f"The patient was told to call the clinic or go to emergency. Please call them now, "
-            f"then acknowledge the alert: {base}/alerts"
-        ),
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(row)
-    return row
 
 
 def _unresolved(journey: Journey, kind: str) -> bool:
@@ -249,6 +226,33 @@ def _leg_pain_return(check_in: CheckIn, limits: Thresholds, now: datetime) -> Al
     )
 
 
+def settled(journey: Journey) -> bool:
+    """Whether the patient's recovery no longer needs daily check-ins (see Thresholds).
+
+    It looks at the latest check-in days after surgery, not at today: a patient who stopped
+    checking in once settled stays settled; a new painful check-in starts them again.
+    """
+    limits = thresholds(journey)
+    operated = surgery_day(journey)
+    if operated is None or limits.settled_days < 1:
+        return False
+    rows = db.session.scalars(
+        sa.select(CheckIn)
+        .where(CheckIn.journey_id == journey.id, CheckIn.day > operated)
+        .order_by(CheckIn.day.desc())
+        .limit(limits.settled_days * 5)  # a few check-ins a day at most, in practice one
+    ).all()
+    days: dict[date, bool] = {}
+    for check_in in rows:
+        calm = max(check_in.back_pain, check_in.leg_pain) <= limits.settled_pain
+        days[check_in.day] = days.get(check_in.day, True) and calm and not check_in.red_flags
+    latest = sorted(days, reverse=True)[: limits.settled_days]
+    if len(latest) < limits.settled_days:
+        return False
+    consecutive = (latest[0] - latest[-1]).days == limits.settled_days - 1
+    return consecutive and all(days[day] for day in latest)
+
+
 def missed_check_ins(journey: Journey, *, now: datetime) -> Alert | None:
     """Alert when check-ins are expected and none came for ``missed_checkin_days`` whole days."""
     if not journey.is_active:
@@ -275,7 +279,7 @@ def missed_check_ins(journey: Journey, *, now: datetime) -> Alert | None:
         sa.select(sa.func.max(CheckIn.day)).where(CheckIn.journey_id == journey.id)
     )
     window_end = operated + timedelta(days=limits.checkin_days)
-    if today - timedelta(days=1) > window_end:
+    if today - timedelta(days=1) > window_end or settled(journey):
         return None  # daily check-ins are no longer expected
     invited = invitation.created_at.astimezone(tz).date()
     reference = max(d for d in (last, operated, invited) if d is not None)
@@ -359,10 +363,10 @@ def queue(status: str = "unresolved", limit: int = 200) -> list[Alert]:
         query = query.where(Alert.status != "resolved")
     else:
         query = query.where(Alert.status == status)
-    urgent_first = sa.case((Alert.severity == "urgent", 0), else_=1)
+    level = sa.case({s: n for n, s in enumerate(SEVERITY_ORDER)}, value=Alert.severity, else_=9)
     return list(
         db.session.scalars(
-            query.order_by(urgent_first, Alert.created_at.desc(), Alert.id.desc()).limit(limit)
+            query.order_by(level, Alert.created_at.desc(), Alert.id.desc()).limit(limit)
         )
     )
 
@@ -373,10 +377,23 @@ def open_counts() -> dict[str, int]:
         .where(Alert.status == "open")
         .group_by(Alert.severity)
     ).all()
-    counts = {"urgent": 0, "normal": 0}
+    counts = dict.fromkeys(SEVERITY_ORDER, 0)
     counts.update({severity: n for severity, n in rows})
-    counts["total"] = counts["urgent"] + counts["normal"]
+    counts["total"] = sum(counts[s] for s in SEVERITY_ORDER)
     return counts
+
+
+def urgent_unresolved(limit: int = 20) -> list[Alert]:
+    """Urgent alerts not yet resolved, oldest first: the patients the dashboard names."""
+    return list(
+        db.session.scalars(
+            sa.select(Alert)
+            .options(selectinload(Alert.patient))
+            .where(Alert.severity == "urgent", Alert.status != "resolved")
+            .order_by(Alert.created_at, Alert.id)
+            .limit(limit)
+        )
+    )
 
 
 def journey_alerts(journey: Journey, limit: int = 10) -> list[Alert]:

@@ -12,7 +12,7 @@ from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from tracker.journeys.models import Appointment, Journey
-from tracker.portal.services import appointment_title
+from tracker.journeys.wording import appointment_location, appointment_title
 
 PRODID = "-//Tracker//Endoscopic spine clinic//EN"
 
@@ -52,8 +52,9 @@ def _event(appt: Appointment, language: str, *, now: datetime) -> Event:
     event.add("summary", f"{appointment_title(appt, language)} · {config['CLINIC_NAME']}")
     event.add("dtstart", appt.starts_at.astimezone(tz))
     event.add("dtend", appt.ends_at.astimezone(tz))
-    if appt.location:
-        event.add("location", appt.location)
+    location = appointment_location(appt, language)
+    if location:
+        event.add("location", location)
     event.add("description", f"{config['CLINIC_NAME']} · {config['CLINIC_PHONE']}")
     event.add("organizer", _organizer())
     event.add("created", appt.created_at)

@@ -6,6 +6,7 @@ from wtforms import BooleanField, DateField, HiddenField, RadioField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from tracker.portal.models import RED_FLAGS
 from tracker.portal.services import CheckInValues
 
 SCORES = [SelectChoice(str(n), str(n)) for n in range(11)]
@@ -41,6 +42,7 @@ class CheckInForm(FlaskForm):
         validators=[InputRequired(message=_l("Choose yes or no."))],
     )
     flag_weakness = BooleanField(_l("New or worse weakness or numbness in a leg or foot"))
+    flag_both_legs = BooleanField(_l("New weakness or numbness in both legs"))
     flag_saddle = BooleanField(
         _l("Numbness between the legs or around the bottom, or new problems passing urine or stool")
     )
@@ -53,8 +55,7 @@ class CheckInForm(FlaskForm):
 
     @property
     def flags(self) -> set[str]:
-        names = ("flag_weakness", "flag_saddle", "flag_fever", "flag_wound")
-        return {name for name in names if self[name].data}
+        return {name for name in RED_FLAGS if self[name].data}
 
     def values(self) -> CheckInValues:
         return CheckInValues(
@@ -73,6 +74,50 @@ class MilestoneForm(FlaskForm):
     reached_on = DateField(_l("Another day"), validators=[Optional()])
 
 
+class DayField(DateField):
+    """A YYYY-MM-DD date whose parse error speaks the patient's language."""
+
+    def __init__(self, label, invalid: str, **kwargs):
+        super().__init__(label, format="%Y-%m-%d", **kwargs)
+        self.invalid = invalid
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.invalid) from None
+
+
+BIRTH_DATE_HELP = _l("Enter your date of birth as year-month-day, e.g. 1970-05-17.")
+
+
+class LinkRequestForm(FlaskForm):
+    """A patient who lost their link: the date of birth and the contact the clinic has."""
+
+    birth_date = DayField(_l("Your date of birth"), invalid=BIRTH_DATE_HELP)
+    contact = StringField(
+        _l("Your mobile number or email address"),
+        validators=[
+            InputRequired(message=_l("Enter the mobile number or email address we have for you.")),
+            Length(max=254, message=_l("That is too long for a phone number or email address.")),
+        ],
+    )
+
+    def validate_birth_date(self, field):
+        if field.errors:
+            return  # the value did not parse; that message says it
+        if field.data is None or field.data.year < 1900:
+            raise ValidationError(BIRTH_DATE_HELP)
+
+    def validate_contact(self, field):
+        value = (field.data or "").strip()
+        digits = sum(ch.isdigit() for ch in value)
+        if "@" not in value and digits < 8:
+            raise ValidationError(
+                _l("Enter a mobile number (at least 8 digits) or an email address.")
+            )
+
+
 class LanguageForm(FlaskForm):
     language = HiddenField(validators=[InputRequired()])
     next = HiddenField()
@@ -80,6 +125,24 @@ class LanguageForm(FlaskForm):
 
 class PlainForm(FlaskForm):
     """A button only (continue, sign out, acknowledge, invite, withdraw): the CSRF token."""
+
+
+class InviteForm(FlaskForm):
+    """Staff: how the new personal link reaches the patient."""
+
+    send_sms = BooleanField("By SMS")
+    send_email = BooleanField("By email")
+    show_link = BooleanField("Show the link and its QR code now, to hand over in person")
+
+    @property
+    def send_by(self) -> list[str]:
+        return [c for c in ("sms", "email") if self[f"send_{c}"].data]
+
+
+class StaffMilestoneForm(FlaskForm):
+    """Staff: the day a milestone was reached (a correction replaces the earlier day)."""
+
+    reached_on = DateField("Day reached", validators=[InputRequired(message="Choose the day.")])
 
 
 class ResolveForm(FlaskForm):

@@ -11,9 +11,14 @@ from tracker.journeys.models import Journey
 from tracker.patients.models import Patient
 
 ENTERED_BY = ("patient", "staff")
-RED_FLAGS = ("flag_weakness", "flag_saddle", "flag_fever", "flag_wound")
+RED_FLAGS = ("flag_weakness", "flag_both_legs", "flag_saddle", "flag_fever", "flag_wound")
+#: possible cauda equina: the patient is told to go to the emergency department now
+EMERGENCY_FLAGS = ("flag_saddle", "flag_both_legs")
 ALERT_KINDS = ("red_flag", "pain_high", "pain_rise", "leg_pain_return", "missed_checkins")
-ALERT_SEVERITIES = ("urgent", "normal")
+#: urgent: red flags; high: possible re-herniation, pain of 8 or more; normal: the rest
+ALERT_SEVERITIES = ("urgent", "high", "normal")
+#: how a personal link reached the patient
+LINK_VIAS = ("sms", "email", "in_person")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
 
 
@@ -22,16 +27,17 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 class PortalInvitation(db.Model):
-    """A personal link to the portal. Only the token's hash is stored; the link is shown once."""
+    """A patient's access to the portal: the personal links made under it, and every portal
+    session made from them, work while it is neither expired nor withdrawn."""
 
     __tablename__ = "portal_invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
     journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id"), index=True)
-    #: sha256 (hex) of the link's random token
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    #: sha256 (hex) of the calendar feed key (derived from the token hash and the secret key)
+    #: random; with the secret key it gives the calendar feed key (useless without that key)
+    feed_nonce: Mapped[str] = mapped_column(sa.String(64))
+    #: sha256 (hex) of the calendar feed key
     feed_key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
@@ -39,15 +45,39 @@ class PortalInvitation(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
-    #: the last time the patient continued from the link
+    #: the last time the patient continued from one of its links
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[Patient] = relationship()
     journey: Mapped[Journey] = relationship()
     created_by: Mapped[StaffUser | None] = relationship(foreign_keys=[created_by_id])
+    revoked_by: Mapped[StaffUser | None] = relationship(foreign_keys=[revoked_by_id])
 
     def is_valid(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+
+class PortalLink(db.Model):
+    """One personal link, made when the message that carries it is sent (or shown to hand over).
+
+    Only the token's hash is stored. A link works while its invitation does.
+    """
+
+    __tablename__ = "portal_links"
+    __table_args__ = (sa.CheckConstraint(_in("via", LINK_VIAS), name="via"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("portal_invitations.id"), index=True)
+    #: sha256 (hex) of the link's random token (256 bits)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    via: Mapped[str] = mapped_column(sa.String(12))
+    #: the outbox message that carried it (none when shown to staff to hand over)
+    reminder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reminders.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the last time the patient continued from it
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    invitation: Mapped[PortalInvitation] = relationship()
 
 
 class CheckIn(db.Model):
@@ -77,6 +107,8 @@ class CheckIn(db.Model):
     note: Mapped[str | None] = mapped_column(sa.Text)
     #: new or worse leg weakness or numbness
     flag_weakness: Mapped[bool] = mapped_column(default=False)
+    #: new weakness or numbness in both legs (possible cauda equina)
+    flag_both_legs: Mapped[bool] = mapped_column(default=False)
     #: numbness in the groin or saddle area, or new bladder or bowel problems
     flag_saddle: Mapped[bool] = mapped_column(default=False)
     flag_fever: Mapped[bool] = mapped_column(default=False)
@@ -141,6 +173,8 @@ class Alert(db.Model):
     dedup_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when an urgent alert nobody acknowledged went to the escalation contacts
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
@@ -155,3 +189,7 @@ class Alert(db.Model):
     @property
     def is_urgent(self) -> bool:
         return self.severity == "urgent"
+
+    @property
+    def red_flags(self) -> list[str]:
+        return list((self.details or {}).get("flags") or [])

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from tracker.clock import utcnow
 from tracker.journeys.models import Journey
-from tracker.portal import alerts, services
+from tracker.portal import alerts, milestones, services
 from tracker.portal.chart import Mark, daily_points, pain_chart
 from tracker.portal.models import Alert, CheckIn, PortalInvitation
 
@@ -19,7 +19,7 @@ def chart_for(journey: Journey, language: str) -> Markup | None:
     operated = alerts.surgery_day(journey)
     if operated is None:
         return None
-    items = services.milestones(journey)
+    items = milestones.milestones(journey)
     reached = sorted((m for m in items if m.reached_on), key=lambda m: (m.reached_on, m.key))
     marks = [
         Mark(day=(m.reached_on - operated).days, number=n, title=m.title(language))
@@ -49,7 +49,7 @@ class StaffPanel:
     invitation: PortalInvitation | None
     latest_invitation: PortalInvitation | None
     chart: Markup | None
-    milestones: list[services.Milestone]
+    milestones: list[milestones.Milestone]
     check_ins: list[CheckIn]
     alerts: list[Alert]
     today: date
@@ -62,7 +62,7 @@ def staff_panel(journey: Journey) -> StaffPanel:
         invitation=services.active_invitation(journey, now=now),
         latest_invitation=services.latest_invitation(journey),
         chart=chart_for(journey, "en"),
-        milestones=services.milestones(journey),
+        milestones=milestones.milestones(journey),
         check_ins=services.check_ins(journey, limit=10),
         alerts=services.open_alerts(journey),
         today=services.patient_today(journey, now),

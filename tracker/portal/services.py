@@ -18,7 +18,16 @@ from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from tracker.journeys.models import Appointment, Journey
 from tracker.journeys.services import tick_task
 from tracker.portal import alerts
-from tracker.portal.models import RED_FLAGS, Alert, CheckIn, MilestoneRecord, PortalInvitation
+from tracker.portal.models import (
+    EMERGENCY_FLAGS,
+    RED_FLAGS,
+    Alert,
+    CheckIn,
+    PortalInvitation,
+    PortalLink,
+)
+from tracker.reminders.messages import PORTAL_LINK_RULE
+from tracker.reminders.models import Reminder
 
 TOKEN_BYTES = 32  # 256 bits
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -26,6 +35,11 @@ NOTE_MAX = 1000
 
 
 # ---- invitations ----------------------------------------------------------------------------
+#
+# An invitation is the patient's access to the portal: it expires after PORTAL_INVITATION_DAYS
+# and staff may withdraw it. Personal links are made under it, one per message that carries one
+# (tracker.portal.links) or shown to staff to hand over; each stores only its token's hash. A
+# portal session stands on the invitation, so withdrawing it ends every link and every session.
 
 
 def hash_token(token: str) -> str:
@@ -35,12 +49,20 @@ def hash_token(token: str) -> str:
 def feed_key(invitation: PortalInvitation) -> str:
     """The secret in the calendar feed's URL: derived, so it can be shown again at any time."""
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"feed:{invitation.token_hash}".encode(), "sha256").hexdigest()
+    return hmac.new(secret, f"feed:{invitation.feed_nonce}".encode(), "sha256").hexdigest()
+
+
+def portal_base() -> str:
+    return current_app.config["PORTAL_BASE_URL"].rstrip("/")
 
 
 def invitation_link(token: str) -> str:
-    base = current_app.config.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    return f"{base}/portal/i/{token}"
+    return f"{portal_base()}/portal/i/{token}"
+
+
+def portal_home_url() -> str:
+    """The portal's front page: where a patient without a link asks for one."""
+    return f"{portal_base()}/portal/"
 
 
 def active_invitation(journey: Journey, *, now: datetime) -> PortalInvitation | None:
@@ -65,6 +87,17 @@ def latest_invitation(journey: Journey) -> PortalInvitation | None:
     )
 
 
+def access_withdrawn(patient_id: int) -> bool:
+    """Whether staff withdrew the patient's portal access (and have not invited them since)."""
+    latest = db.session.scalar(
+        sa.select(PortalInvitation)
+        .where(PortalInvitation.patient_id == patient_id)
+        .order_by(PortalInvitation.created_at.desc(), PortalInvitation.id.desc())
+        .limit(1)
+    )
+    return latest is not None and latest.revoked_at is not None
+
+
 def _revoke_all(patient_id: int, *, actor: StaffUser | None, now: datetime) -> int:
     rows = db.session.scalars(
         sa.select(PortalInvitation).where(
@@ -74,28 +107,35 @@ def _revoke_all(patient_id: int, *, actor: StaffUser | None, now: datetime) -> i
     for invitation in rows:
         invitation.revoked_at = now
         invitation.revoked_by_id = getattr(actor, "id", None)
+    # A link still waiting in the outbox would be made under the access that replaced it.
+    waiting = db.session.scalars(
+        sa.select(Reminder).where(
+            Reminder.patient_id == patient_id,
+            Reminder.rule_key == PORTAL_LINK_RULE,
+            Reminder.status == "pending",
+        )
+    ).all()
+    for row in waiting:
+        row.status, row.cancel_code = "cancelled", "obsolete"
+        row.status_reason = "The portal link was replaced or withdrawn before this was sent."
+        row.updated_at = now
     return len(rows)
 
 
-def issue_invitation(
-    journey: Journey, *, actor: StaffUser, now: datetime
-) -> tuple[PortalInvitation, str]:
-    """A new personal link for the journey's patient; any earlier link stops working.
-
-    Returns the invitation and the token: the token is not stored, so this is the only time
-    the link can be shown.
-    """
+def create_invitation(
+    journey: Journey, *, actor: StaffUser | None, now: datetime, details: dict | None = None
+) -> PortalInvitation:
+    """New portal access for the journey's patient; every earlier link and session stops."""
     if not journey.is_active:
         raise Conflict("Only a running journey can have a portal invitation.")
     replaced = _revoke_all(journey.patient_id, actor=actor, now=now)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
     days = int(current_app.config.get("PORTAL_INVITATION_DAYS", 120))
     invitation = PortalInvitation(
         patient_id=journey.patient_id,
         journey_id=journey.id,
-        token_hash=hash_token(token),
+        feed_nonce=secrets.token_hex(32),
         created_at=now,
-        created_by_id=actor.id,
+        created_by_id=getattr(actor, "id", None),
         expires_at=now + timedelta(days=days),
     )
     invitation.feed_key_hash = hash_token(feed_key(invitation))
@@ -110,10 +150,40 @@ def issue_invitation(
             "journey_id": journey.id,
             "expires_at": invitation.expires_at,
             "replaced": replaced,
+            **(details or {}),
         },
     )
     tick_task(journey, "portal_invited", actor=actor, now=now)
-    return invitation, token
+    return invitation
+
+
+def mint_link(
+    invitation: PortalInvitation, *, via: str, now: datetime, reminder_id: int | None = None
+) -> str:
+    """A new personal link under ``invitation``: returns the token, stores only its hash."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    db.session.add(
+        PortalLink(
+            invitation=invitation,
+            token_hash=hash_token(token),
+            via=via,
+            reminder_id=reminder_id,
+            created_at=now,
+        )
+    )
+    return token
+
+
+def issue_invitation(
+    journey: Journey, *, actor: StaffUser, now: datetime
+) -> tuple[PortalInvitation, str]:
+    """New portal access with a link to hand over in person; any earlier link stops working.
+
+    Returns the invitation and the token: the token is not stored, so this is the only time
+    the link can be shown.
+    """
+    invitation = create_invitation(journey, actor=actor, now=now, details={"shown": True})
+    return invitation, mint_link(invitation, via="in_person", now=now)
 
 
 def revoke_invitations(journey: Journey, *, actor: StaffUser, now: datetime) -> int:
@@ -131,25 +201,37 @@ def revoke_invitations(journey: Journey, *, actor: StaffUser, now: datetime) -> 
     return count
 
 
-def find_invitation(token: str, *, now: datetime) -> PortalInvitation | None:
-    """The valid invitation of a link's token; None for unknown, expired or revoked alike."""
+def _find_link(token: str, *, now: datetime) -> PortalLink | None:
     if not token or len(token) > 200:
         return None
-    invitation = db.session.scalar(
-        sa.select(PortalInvitation).where(PortalInvitation.token_hash == hash_token(token))
+    link = db.session.scalar(
+        sa.select(PortalLink).where(PortalLink.token_hash == hash_token(token))
     )
-    if invitation is None or not invitation.is_valid(now):
+    if link is None or not link.invitation.is_valid(now):
         return None
-    return invitation
+    return link
+
+
+def find_invitation(token: str, *, now: datetime) -> PortalInvitation | None:
+    """The valid invitation of a link's token; None for unknown, expired or revoked alike."""
+    link = _find_link(token, now=now)
+    return link.invitation if link is not None else None
 
 
 def exchange(token: str, *, now: datetime) -> PortalInvitation:
     """The patient continued from the link: the invitation that the portal session stands on."""
-    invitation = find_invitation(token, now=now)
-    if invitation is None:
+    link = _find_link(token, now=now)
+    if link is None:
         raise NotFound("This link is not valid.")
-    invitation.last_used_at = now
-    record("portal.sign_in", invitation, patient_id=invitation.patient_id, now=now)
+    link.last_used_at = link.invitation.last_used_at = now
+    invitation = link.invitation
+    record(
+        "portal.sign_in",
+        invitation,
+        patient_id=invitation.patient_id,
+        now=now,
+        details={"link": link.id, "via": link.via},
+    )
     return invitation
 
 
@@ -289,6 +371,28 @@ def check_ins(journey: Journey, limit: int | None = None) -> list[CheckIn]:
     return list(db.session.scalars(query))
 
 
+def advice_level(check_in: CheckIn) -> str | None:
+    """What a check-in's warning signs call for, most urgent first: ``emergency`` (possible
+    cauda equina: go to the emergency department now), ``call_now`` (new weakness in a leg),
+    ``call_today`` (fever, the wound); None without a warning sign."""
+    flags = set(check_in.red_flags)
+    if flags & set(EMERGENCY_FLAGS):
+        return "emergency"
+    if "flag_weakness" in flags:
+        return "call_now"
+    return "call_today" if flags else None
+
+
+def check_in_reminder_not_needed(journey: Journey, rule: dict, *, now: datetime) -> str | None:
+    """Why a check-in reminder need not go now (the rule's ``skip_if_checked_in`` and
+    ``stop_when_settled``), in words for the outbox; None when it should."""
+    if rule.get("skip_if_checked_in") and checked_in_today(journey, now) is not None:
+        return "The patient already checked in today."
+    if rule.get("stop_when_settled") and alerts.settled(journey):
+        return "The patient's pain has settled: daily check-ins are no longer asked for."
+    return None
+
+
 def checked_in_today(journey: Journey, now: datetime) -> CheckIn | None:
     return db.session.scalar(
         sa.select(CheckIn)
@@ -296,128 +400,6 @@ def checked_in_today(journey: Journey, now: datetime) -> CheckIn | None:
         .order_by(CheckIn.recorded_at.desc())
         .limit(1)
     )
-
-
-# ---- milestones ------------------------------------------------------------------------------
-
-
-@dataclass
-class Milestone:
-    key: str
-    titles: dict
-    anchor: str
-    from_day: int
-    to_day: int
-    expected_from: date | None
-    expected_to: date | None
-    reached_on: date | None
-
-    def title(self, language: str) -> str:
-        return self.titles.get(language) or self.titles.get("en") or self.key
-
-    @property
-    def anchor_on(self) -> date | None:
-        """The date the window counts from (the operation, for every milestone today)."""
-        if self.expected_from is None:
-            return None
-        return self.expected_from - timedelta(days=self.from_day)
-
-    @property
-    def day(self) -> int | None:
-        """Days after the anchor it was reached."""
-        if self.reached_on is None or self.expected_from is None:
-            return None
-        return (self.reached_on - self.expected_from).days + self.from_day
-
-    def status(self, today: date) -> str:
-        """early, on_time, late (reached); waiting, due, overdue (not yet); unknown."""
-        if self.expected_from is None:
-            return "unknown"
-        if self.reached_on is not None:
-            if self.reached_on < self.expected_from:
-                return "early"
-            return "late" if self.reached_on > self.expected_to else "on_time"
-        if today < self.expected_from:
-            return "waiting"
-        return "overdue" if today > self.expected_to else "due"
-
-
-def template_milestones(journey: Journey) -> list[dict]:
-    return [
-        ms for stage in journey.template.definition["stages"] for ms in stage.get("milestones", [])
-    ]
-
-
-def milestones(journey: Journey) -> list[Milestone]:
-    tz = alerts.patient_tz(journey)
-    reached = {
-        r.key: r.reached_on
-        for r in db.session.scalars(
-            sa.select(MilestoneRecord).where(MilestoneRecord.journey_id == journey.id)
-        )
-    }
-    out = []
-    for ms in template_milestones(journey):
-        anchor = journey.anchor_date(ms["anchor"], tz)
-        out.append(
-            Milestone(
-                key=ms["key"],
-                titles=ms["title"],
-                anchor=ms["anchor"],
-                from_day=ms["from_day"],
-                to_day=ms["to_day"],
-                expected_from=anchor + timedelta(days=ms["from_day"]) if anchor else None,
-                expected_to=anchor + timedelta(days=ms["to_day"]) if anchor else None,
-                reached_on=reached.get(ms["key"]),
-            )
-        )
-    return out
-
-
-def mark_milestone(
-    journey: Journey,
-    key: str,
-    reached_on: date | None,
-    *,
-    now: datetime,
-    staff: StaffUser | None = None,
-) -> MilestoneRecord:
-    """Record (or correct) the day a milestone was reached."""
-    if not journey.is_active:
-        raise Conflict(_("This journey has ended."))
-    if key not in {ms["key"] for ms in template_milestones(journey)}:
-        raise NotFound(_("No such milestone."))
-    if not isinstance(reached_on, date):
-        raise ValidationFailed.on("reached_on", _("Choose the day."))
-    operated = alerts.surgery_day(journey)
-    if operated is None or operated > patient_today(journey, now):
-        raise ValidationFailed.on("reached_on", _("These milestones start after your operation."))
-    if reached_on > patient_today(journey, now):
-        raise ValidationFailed.on("reached_on", _("The day cannot be in the future."))
-    if reached_on < operated:
-        raise ValidationFailed.on("reached_on", _("The day cannot be before your operation."))
-    row = db.session.scalar(
-        sa.select(MilestoneRecord).where(
-            MilestoneRecord.journey_id == journey.id, MilestoneRecord.key == key
-        )
-    )
-    before = row.reached_on if row else None
-    if row is None:
-        row = MilestoneRecord(journey_id=journey.id, key=key)
-        db.session.add(row)
-    row.reached_on = reached_on
-    row.recorded_at = now
-    row.entered_by = "staff" if staff else "patient"
-    row.entered_by_id = staff.id if staff else None
-    record(
-        "portal.milestone",
-        row,
-        actor=staff,
-        patient_id=journey.patient_id,
-        now=now,
-        details={"key": key, "reached_on": [before, reached_on]},
-    )
-    return row
 
 
 # ---- what the portal home shows ------------------------------------------------------------
@@ -435,13 +417,7 @@ def journey_appointment(journey: Journey, appointment_id: int) -> Appointment:
     return appt
 
 
-def appointment_title(appt: Appointment, language: str) -> str:
-    for stage in appt.journey.template.definition["stages"]:
-        for spec in stage.get("appointments", []):
-            if spec["key"] == appt.key:
-                return spec["title"].get(language) or appt.title
-    return appt.title
-
-
 def open_alerts(journey: Journey) -> list[Alert]:
-    return [a for a in alerts.journey_alerts(journey, limit=50) if a.status != "resolved"]
+    """The journey's unresolved alerts: urgent, then high, then normal; newest first in each."""
+    unresolved = [a for a in alerts.journey_alerts(journey, limit=50) if a.status != "resolved"]
+    return sorted(unresolved, key=lambda a: alerts.SEVERITY_ORDER.index(a.severity))

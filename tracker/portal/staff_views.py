@@ -1,6 +1,7 @@
 """The staff side of the portal: the alert queue, portal invitations, check-ins taken by phone."""
 
 import uuid
+from urllib.parse import urlsplit
 
 import segno
 from flask import (
@@ -10,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user
@@ -22,15 +22,23 @@ from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
 from tracker.journeys.models import Journey
-from tracker.portal import alerts, services
-from tracker.portal.forms import CheckInForm, PlainForm, ResolveForm
+from tracker.on_duty import services as on_duty
+from tracker.portal import alerts, links, services
+from tracker.portal import milestones as milestone_rules
+from tracker.portal.forms import (
+    CheckInForm,
+    InviteForm,
+    PlainForm,
+    ResolveForm,
+    StaffMilestoneForm,
+)
 from tracker.portal.models import Alert
 from tracker.portal.panel import StaffPanel, staff_panel
+from tracker.reminders.notices import patient_channel
+from tracker.timeutil import clinic_tz
 
 bp = Blueprint("alerts", __name__, cli_group="portal")
 
-#: the link just issued, kept in the staff session until the coordinator has seen it once
-NEW_LINK_KEY = "portal_new_link"
 QUEUE_STATUSES = ("unresolved", "resolved")
 
 
@@ -45,6 +53,37 @@ def portal_panel(journey: Journey) -> StaffPanel:
 @bp.app_template_global("open_alert_counts")
 def open_alert_counts() -> dict[str, int]:
     return alerts.open_counts()
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    port = "" if parts.port in (None, default) else f":{parts.port}"
+    return f"{(parts.hostname or '').lower()}{port}"
+
+
+@bp.app_template_global("portal_address_mismatch")
+def portal_address_mismatch() -> str | None:
+    """PORTAL_BASE_URL when this staff page was opened at another host: patient links and QR
+    codes point there, not here. The scheme is not compared (a TLS proxy may stand in front)."""
+    base = services.portal_base()
+    return base if _host(base) != _host(request.host_url) else None
+
+
+@bp.app_template_global("urgent_alerts")
+def urgent_alerts() -> list[Alert]:
+    return alerts.urgent_unresolved()
+
+
+@bp.app_template_global("journey_open_alerts")
+def journey_open_alerts(journey: Journey) -> list[Alert]:
+    return services.open_alerts(journey)
+
+
+@bp.app_template_global("alerts_told")
+def alerts_told(items: list[Alert]) -> dict:
+    """Who was told about each alert and when (on-duty and escalation messages)."""
+    return on_duty.told([a.id for a in items])
 
 
 def _journey(journey_id: int) -> Journey:
@@ -89,6 +128,9 @@ def acknowledge(alert_id: int):
     else:
         db.session.commit()
         flash(f"Alert for {alert.patient.full_name} acknowledged.", "success")
+    back = request.form.get("next") or ""
+    if back.startswith("/journeys/") and "//" not in back:
+        return redirect(back, code=303)
     return redirect(url_for(".index"), code=303)
 
 
@@ -113,40 +155,67 @@ def resolve(alert_id: int):
 # ---- invitations ---------------------------------------------------------------------------
 
 
-@bp.post("/journeys/<int:journey_id>/portal/invite")
+def _queued_text(invited: links.Invited) -> str:
+    parts = []
+    for row in invited.messages:
+        where = row.patient.phone if row.channel == "sms" else row.patient.email
+        local = row.due_at.astimezone(clinic_tz())
+        when = "" if row.due_at <= utcnow() else f" at {local:%a %d %b %H:%M} (after quiet hours)"
+        parts.append(f"by {'SMS' if row.channel == 'sms' else 'email'} to {where}{when}")
+    return "The personal link goes " + " and ".join(parts) + "." if parts else ""
+
+
+@bp.route("/journeys/<int:journey_id>/portal/invite", methods=["GET", "POST"])
 def invite(journey_id: int):
+    """Choose how the new link reaches the patient; with a link already working, this page is
+    the confirmation that it (and every portal session made from it) ends."""
     journey = _journey(journey_id)
-    if not PlainForm().validate_on_submit():
-        abort(400)
-    try:
-        _invitation, token = services.issue_invitation(journey, actor=current_user, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back_to_journey(journey)
-    db.session.commit()
-    session[NEW_LINK_KEY] = {"journey_id": journey.id, "token": token}
-    return redirect(url_for(".invite_link", journey_id=journey.id), code=303)
-
-
-@bp.get("/journeys/<int:journey_id>/portal/link")
-def invite_link(journey_id: int):
-    """Show a just-issued link once (with a QR code): only its hash is kept."""
-    journey = _journey(journey_id)
-    new = session.get(NEW_LINK_KEY) or {}
-    link = qr = None
-    if new.get("journey_id") == journey.id:
-        session.pop(NEW_LINK_KEY)
-        link = services.invitation_link(new["token"])
-        qr = Markup(segno.make(link, error="m").svg_inline(scale=4, title="Portal link QR code"))
-    response = render_template(
-        "alerts/invite_link.html",
+    patient, now = journey.patient, utcnow()
+    form = InviteForm()
+    if not form.is_submitted():
+        preferred = patient_channel(patient)
+        if preferred:
+            form[f"send_{preferred}"].data = True
+        else:
+            form.show_link.data = True
+    if form.validate_on_submit():
+        try:
+            invited = links.invite(
+                journey,
+                send_by=form.send_by,
+                show_link=form.show_link.data,
+                actor=current_user,
+                now=now,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            if invited.token is None:
+                flash(_queued_text(invited), "success")
+                return _back_to_journey(journey)
+            link = services.invitation_link(invited.token)
+            code = segno.make(link, error="m")
+            qr = Markup(code.svg_inline(scale=4, title="Portal link QR code"))
+            page = render_template(
+                "alerts/invite_link.html",
+                journey=journey,
+                link=link,
+                qr=qr,
+                invitation=invited.invitation,
+                queued=_queued_text(invited),
+            )
+            # Shown once, in this answer only: never stored, never in the session cookie.
+            return page, 200, {"Cache-Control": "no-store"}
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "alerts/invite.html",
         journey=journey,
-        link=link,
-        qr=qr,
-        invitation=services.active_invitation(journey, now=utcnow()),
-    )
-    return response, 200, {"Cache-Control": "no-store"}
+        form=form,
+        current=services.active_invitation(journey, now=now),
+        problems={channel: links.channel_problem(patient, channel) for channel in links.SEND_BY},
+    ), status
 
 
 @bp.post("/journeys/<int:journey_id>/portal/revoke")
@@ -162,6 +231,27 @@ def revoke(journey_id: int):
     else:
         db.session.commit()
         flash("The portal link was withdrawn; it no longer opens the portal.", "success")
+    return _back_to_journey(journey)
+
+
+@bp.post("/journeys/<int:journey_id>/milestones/<key>")
+def mark_milestone(journey_id: int, key: str):
+    """Staff mark or correct the day a milestone was reached (shown as entered by staff)."""
+    journey = _journey(journey_id)
+    form = StaffMilestoneForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.reached_on.errors) or "Choose the day.", "error")
+        return _back_to_journey(journey)
+    try:
+        milestone_rules.mark_milestone(
+            journey, key, form.reached_on.data, now=utcnow(), staff=current_user
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Milestone saved, marked as entered by staff.", "success")
     return _back_to_journey(journey)
 
 

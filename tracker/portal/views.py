@@ -1,5 +1,6 @@
 """The patient portal: pages for the patient, on a phone, scoped by the portal session only."""
 
+import time
 import uuid
 from datetime import date, datetime, timedelta
 from functools import wraps
@@ -27,9 +28,18 @@ from tracker.discharge.services import latest_sheet
 from tracker.errors import DomainError, NotFound
 from tracker.extensions import limiter
 from tracker.forms import apply_errors
-from tracker.portal import calendar, services
-from tracker.portal.forms import CheckInForm, LanguageForm, MilestoneForm, PlainForm
+from tracker.journeys.wording import appointment_location, appointment_title
+from tracker.portal import calendar, links, services
+from tracker.portal import milestones as milestone_rules
+from tracker.portal.forms import (
+    CheckInForm,
+    LanguageForm,
+    LinkRequestForm,
+    MilestoneForm,
+    PlainForm,
+)
 from tracker.portal.locale import LANGUAGE_KEY, PORTAL_KEY, current_invitation, languages
+from tracker.portal.models import CheckIn
 from tracker.portal.panel import chart_for
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -37,6 +47,10 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 def _token_limit() -> str:
     return current_app.config.get("PORTAL_TOKEN_RATE_LIMIT", "10 per 15 minutes")
+
+
+def _link_request_limit() -> str:
+    return current_app.config.get("PORTAL_LINK_REQUEST_RATE_LIMIT", "5 per 15 minutes")
 
 
 def _refused(response) -> bool:
@@ -114,6 +128,30 @@ def language():
     return redirect(target, code=303)
 
 
+@bp.post("/send-link")
+@limiter.limit(_link_request_limit)
+def send_link():
+    """A patient who lost their link asks for a new one; the answer never says if they matched.
+
+    The link goes to the contact on file, never to the screen. The answer takes at least
+    PORTAL_LINK_REQUEST_SECONDS whether or not anything matched, so its timing tells nothing.
+    """
+    started = time.monotonic()
+    form = LinkRequestForm()
+    if not form.validate_on_submit():
+        return render_template("portal/signed_out.html", link_form=form), 422
+    links.request_link(form.birth_date.data, form.contact.data, now=utcnow())
+    db.session.commit()
+    floor = float(current_app.config.get("PORTAL_LINK_REQUEST_SECONDS", 0.5))
+    time.sleep(max(0.0, floor - (time.monotonic() - started)))
+    return redirect(url_for(".link_sent"), code=303)
+
+
+@bp.get("/link-sent")
+def link_sent():
+    return render_template("portal/link_sent.html")
+
+
 @bp.post("/sign-out")
 def sign_out():
     if PlainForm().validate_on_submit():
@@ -136,7 +174,8 @@ def home():
         appointments=services.upcoming_appointments(journey, now=now),
         sheet=latest_sheet(journey),
         chart=chart_for(journey, _language()),
-        title_of=lambda appt: services.appointment_title(appt, _language()),
+        title_of=lambda appt: appointment_title(appt, _language()),
+        place_of=lambda appt: appointment_location(appt, _language()),
     )
 
 
@@ -155,8 +194,9 @@ def check_in():
             apply_errors(form, error)
         else:
             db.session.commit()
-            target = ".advice" if saved.red_flags else ".thanks"
-            return redirect(url_for(target), code=303)
+            if saved.red_flags:
+                return redirect(url_for(".check_in_advice", check_in_id=saved.id), code=303)
+            return redirect(url_for(".thanks"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("portal/check_in.html", form=form), status
 
@@ -171,7 +211,19 @@ def thanks():
 @bp.get("/advice")
 @portal_required
 def advice():
-    return render_template("portal/advice.html")
+    """The warning signs and what to do about each (linked from the home page)."""
+    return render_template("portal/advice.html", check_in=None, level=None)
+
+
+@bp.get("/check-in/<int:check_in_id>/advice")
+@portal_required
+def check_in_advice(check_in_id: int):
+    """What to do now about the warning signs just reported: emergency first when it is one."""
+    check_in = db.session.get(CheckIn, check_in_id)
+    if check_in is None or check_in.journey_id != g.journey.id or not check_in.red_flags:
+        abort(404)
+    level = services.advice_level(check_in)
+    return render_template("portal/advice.html", check_in=check_in, level=level)
 
 
 @bp.get("/milestones")
@@ -182,7 +234,7 @@ def milestones():
 
 def _milestones_page(forms: dict, status: int = 200):
     now = utcnow()
-    items = services.milestones(g.journey)
+    items = milestone_rules.milestones(g.journey)
     for item in items:
         forms.setdefault(item.key, MilestoneForm(prefix=item.key, formdata=None))
     return render_template(
@@ -206,7 +258,7 @@ def mark_milestone(key: str):
         form.when.data, form.reached_on.data
     )
     try:
-        services.mark_milestone(g.journey, key, reached, now=now)
+        milestone_rules.mark_milestone(g.journey, key, reached, now=now)
     except NotFound:
         db.session.rollback()
         abort(404)
@@ -292,6 +344,11 @@ def portal_datetime(value: datetime) -> str:
     patient = g.get("patient")
     tz = ZoneInfo(patient.timezone if patient else current_app.config["CLINIC_TIMEZONE"])
     return format_datetime(value, "EEEE d MMMM y, HH:mm", tzinfo=tz, locale=_language())
+
+
+@bp.app_template_global("portal_link_request_form")
+def portal_link_request_form() -> LinkRequestForm:
+    return LinkRequestForm(formdata=None)
 
 
 @bp.app_template_global("portal_language_form")

@@ -1,5 +1,10 @@
 """Dispatch: claim due reminders, send them through their channel, record each outcome.
 
+Before sending, each run escalates urgent patient alerts nobody acknowledged in time
+(:func:`tracker.on_duty.services.escalate_due`), so the escalation leaves in the same run. A
+patient message asking for a personal portal link gets a fresh one as it leaves
+(:func:`tracker.portal.links.link_for_message`); the row keeps the text without it.
+
 :func:`dispatch_due` is the transaction boundary of a dispatcher (the CLI command, the
 scheduler's job): it commits its claims and each send on its own, so that every reminder leaves
 exactly once even when several dispatchers run or one dies mid-batch.
@@ -19,6 +24,10 @@ from sqlalchemy.orm import selectinload
 
 from tracker.clock import utcnow
 from tracker.db import db
+from tracker.on_duty.services import escalate_due
+from tracker.portal.links import link_for_message
+from tracker.portal.models import Alert
+from tracker.portal.services import check_in_reminder_not_needed, portal_home_url
 from tracker.reminders.channels import (
     OutboxChannel,
     OutcomeUnknown,
@@ -27,9 +36,24 @@ from tracker.reminders.channels import (
     Transient,
     channels_from_config,
 )
+from tracker.reminders.messages import NOTICE_RULE
 from tracker.reminders.models import Reminder
-from tracker.reminders.planning import consents, rule_task, split_key
-from tracker.reminders.rendering import reader, render
+from tracker.reminders.planning import (
+    consents,
+    rule_channels,
+    rule_task,
+    split_key,
+    template_rules,
+)
+from tracker.reminders.rendering import LINK_PLACEHOLDER, needs_portal_link, reader, render
+
+#: messages due at the same moment: urgent first, then in their template's order
+SEND_ORDER = (
+    Reminder.next_attempt_at,
+    Reminder.urgent.desc(),
+    Reminder.rule_order,
+    Reminder.id,
+)
 
 
 @dataclass
@@ -80,7 +104,7 @@ def claim(*, now: datetime, limit: int, lease_seconds: int, worker: str) -> tupl
     ids = db.session.scalars(
         sa.select(Reminder.id)
         .where(_due_clause(now))
-        .order_by(Reminder.next_attempt_at, Reminder.id)
+        .order_by(*SEND_ORDER)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
@@ -101,10 +125,12 @@ def claim(*, now: datetime, limit: int, lease_seconds: int, worker: str) -> tupl
     )
     db.session.commit()
     claimed = db.session.scalars(
-        sa.select(Reminder.id).where(Reminder.claimed_by == token, Reminder.status == "sending")
+        sa.select(Reminder.id)
+        .where(Reminder.claimed_by == token, Reminder.status == "sending")
+        .order_by(*SEND_ORDER)
     ).all()
     db.session.commit()
-    return token, sorted(claimed)
+    return token, list(claimed)
 
 
 class _Outcomes:
@@ -229,23 +255,43 @@ def _sweep_lost(now: datetime) -> int:
 def _recipient(row: Reminder) -> str | None:
     if row.audience == "coordinator":
         return current_app.config.get("ON_DUTY_EMAIL") or None
+    if row.audience == "on_duty":
+        return row.recipient  # each on-duty message names its own phone or address
     return row.patient.email if row.channel == "email" else row.patient.phone
 
 
 def _precheck(row: Reminder, now: datetime) -> tuple[str, str] | None:
     """Whether a claimed row must not be sent after all: (status, reason) or None."""
+    if row.audience == "on_duty" and row.patient_alert_id is not None:
+        alert = db.session.get(Alert, row.patient_alert_id)
+        if alert is not None and alert.status != "open":
+            return "skipped", f"The alert was {alert.status} before this could be sent."
     if row.is_alert:
         return None
     if row.expires_at is not None and now >= row.expires_at:
         return "expired", "Its event had already started when it could be sent."
-    if row.journey.status == "cancelled":
+    # A notice that the surgery is cancelled is sent although (because) the journey is.
+    if row.journey.status == "cancelled" and row.rule_key != NOTICE_RULE:
         return "cancelled", f"Journey cancelled: {row.journey.cancel_reason or ''}".strip()
     if row.audience == "patient" and not consents(row.patient, row.channel):
         return "cancelled", f"The patient withdrew consent for {row.channel}."
     task = rule_task(row.journey, row.rule_key)
     if task is not None and task.status != "open":
         return "skipped", f"The task {task.key} is already {task.status}."
+    rule = next((r for r in template_rules(row.journey) if r["key"] == row.rule_key), None)
+    if rule is not None and row.audience == "patient":
+        chosen = rule_channels(row.patient, rule)
+        if chosen and chosen != [row.channel]:
+            return "cancelled", f"Goes by {chosen[0]} instead: one channel per message."
+        reason = check_in_reminder_not_needed(row.journey, rule, now=now)
+        if reason:
+            return "skipped", reason
     return None
+
+
+def _redact(text: str, link: str | None) -> str:
+    """The text without the personal link (what the outbox row, logs and errors may keep)."""
+    return text.replace(link, LINK_PLACEHOLDER) if link and text else text
 
 
 def dispatch_due(
@@ -278,6 +324,9 @@ def dispatch_due(
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     _sweep_lost(clock())
+    # Urgent alerts nobody acknowledged in time: their escalation messages go out in this run.
+    escalate_due(now=clock())
+    db.session.commit()
     try:
         while limit is None or len(result.ids) < limit:
             take = batch if limit is None else min(batch, limit - len(result.ids))
@@ -338,14 +387,30 @@ def _send_one(row, outcomes, channels, staff_channel, clock, max_attempts, resul
         outcomes.commit(rid, status="failed", last_error="No address to send to.", updated_at=now)
         result.failed += 1
         return
-    subject, text, html = render(row)
+    link = secret = None
+    if needs_portal_link(row):
+        # Made now, committed with the hand-over mark below, and kept only as its hash.
+        link = secret = link_for_message(row, now=now)
+        if link is None:
+            if row.rule_key != NOTICE_RULE:
+                reason = "The patient's portal access was withdrawn: no link to send."
+                if outcomes.commit(rid, status="skipped", status_reason=reason, updated_at=now):
+                    result.skipped += 1
+                return
+            link = portal_home_url()
+    subject, text, html = render(row, portal_link=link)
     attempt = row.attempts
     # From here on a lost claim means "maybe sent": the hand-over mark is committed first.
     if not outcomes.commit(rid, send_started_at=now):
         return
     language = "en" if row.is_alert else reader(row)[1]
     out = Outgoing(rid, row.idempotency_key, attempt, recipient, subject, text, html, language)
-    common = {"transport": channel.name, "recipient": recipient, "subject": subject, "body": text}
+    common = {
+        "transport": channel.name,
+        "recipient": recipient,
+        "subject": _redact(subject, secret),
+        "body": _redact(text, secret),
+    }
     try:
         provider_id = channel.send(out)
     except Transient as exc:
@@ -355,7 +420,7 @@ def _send_one(row, outcomes, channels, staff_channel, clock, max_attempts, resul
                 rid,
                 status="pending",
                 next_attempt_at=now + _retry_delay(attempt),
-                last_error=str(exc),
+                last_error=_redact(str(exc), secret),
                 claimed_by=None,
                 claimed_until=None,
                 send_started_at=None,
@@ -364,16 +429,18 @@ def _send_one(row, outcomes, channels, staff_channel, clock, max_attempts, resul
             )
             result.retried += 1
             return
-        _fail(row, outcomes, f"Gave up after {attempt} attempts: {exc}", now, common, result)
+        error = _redact(f"Gave up after {attempt} attempts: {exc}", secret)
+        _fail(row, outcomes, error, now, common, result)
         return
     except Permanent as exc:
-        _fail(row, outcomes, str(exc), clock(), common, result)
+        _fail(row, outcomes, _redact(str(exc), secret), clock(), common, result)
         return
     except OutcomeUnknown as exc:
         now = clock()
-        unclear = {"status": "needs_check", "last_error": str(exc), "updated_at": now}
+        error = _redact(str(exc), secret)
+        unclear = {"status": "needs_check", "last_error": error, "updated_at": now}
         if outcomes.commit(rid, **unclear, **common):
-            _alert(row, "needs_check", str(exc), now=now)
+            _alert(row, "needs_check", error, now=now)
             db.session.commit()
         result.needs_check += 1
         return

@@ -9,7 +9,9 @@ from tracker.journeys.models import Appointment, Journey
 from tracker.patients.models import Patient
 
 CHANNELS = ("email", "sms")
-AUDIENCES = ("patient", "coordinator")
+#: patient; coordinator (reminder problems, the template's staff rules); on_duty (the contacts
+#: told about an urgent patient alert, each row to its own phone or address)
+AUDIENCES = ("patient", "coordinator", "on_duty")
 #: pending: waiting for its time; sending: claimed by a dispatcher; needs_check: the provider may
 #: or may not have taken it, a person decides; the rest are final
 STATUSES = (
@@ -54,10 +56,17 @@ class Reminder(db.Model):
     appointment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appointments.id"))
     #: the staff alert's subject reminder (failed, expired or unclear sends)
     about_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reminders.id"))
+    #: the patient alert an on-duty message is about
+    patient_alert_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("portal_alerts.id"), index=True
+    )
     #: the template's reminder rule key, or ``alert`` for a staff alert
     rule_key: Mapped[str] = mapped_column(sa.String(60))
     #: which repeat of a repeating rule (0 for the first)
     occurrence: Mapped[int] = mapped_column(default=0)
+    #: messages due at the same moment leave in this order: the rule's place in its template
+    #: (a booking confirmation before the instructions that follow it); clinic notices first
+    rule_order: Mapped[int] = mapped_column(default=0, server_default="0")
     message_key: Mapped[str] = mapped_column(sa.String(60))
     channel: Mapped[str] = mapped_column(sa.String(10))
     audience: Mapped[str] = mapped_column(sa.String(12), default="patient")
@@ -91,7 +100,8 @@ class Reminder(db.Model):
     #: the provider's id (SMTP Message-ID, gateway message id)
     provider_id: Mapped[str | None] = mapped_column(sa.String(200))
     last_error: Mapped[str | None] = mapped_column(sa.Text)
-    #: the text as sent (or as prepared, for staff alerts)
+    #: the text as sent (or as prepared, for staff alerts); a personal portal link in it is
+    #: replaced by a placeholder before it is stored (the link leaves only in the message)
     subject: Mapped[str | None] = mapped_column(sa.String(300))
     body: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

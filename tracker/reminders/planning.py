@@ -18,11 +18,14 @@ from tracker.db import db
 from tracker.errors import ValidationFailed
 from tracker.journeys.models import Appointment, Journey, Task
 from tracker.patients.models import Patient
+from tracker.reminders.messages import UNPLANNED_RULES
 from tracker.reminders.models import Reminder
 from tracker.timeutil import at_local
 
 #: patient fields whose change replans the patient's reminders
-REPLAN_FIELDS = frozenset({"consent_email", "consent_sms", "email", "phone", "timezone"})
+REPLAN_FIELDS = frozenset(
+    {"consent_email", "consent_sms", "email", "phone", "timezone", "preferred_channel"}
+)
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "BERHENTI"})
 # Final states planning never touches: what was sent (or tried) stays as history.
 _FINAL = ("sent", "failed", "needs_check", "expired")
@@ -112,6 +115,16 @@ def consents(patient: Patient, channel: str) -> bool:
     return bool(patient.consent_sms and patient.phone)
 
 
+def rule_channels(patient: Patient, rule: dict) -> list[str]:
+    """The channel(s) a rule's message goes by: staff rules all theirs; a patient message one,
+    the patient's preferred channel when they agreed to it, else the other (fallback)."""
+    if rule["audience"] != "patient":
+        return list(rule["channels"])
+    allowed = [c for c in rule["channels"] if consents(patient, c)]
+    allowed.sort(key=lambda channel: channel != patient.preferred_channel)
+    return allowed[:1]
+
+
 def event_kind(rule: dict) -> str:
     return rule.get("event") or ("appointment" if rule["anchor"] == "appointment" else "day")
 
@@ -144,9 +157,7 @@ def desired(journey: Journey) -> list[Spec]:
                 day = anchor_day + timedelta(days=rule["offset_days"] + occurrence)
                 rule_at = at_local(day, clock, tz)
                 ends = event_at if event != "day" else at_local(day + timedelta(1), time(0), tz)
-                for channel in rule["channels"]:
-                    if rule["audience"] == "patient" and not consents(patient, channel):
-                        continue
+                for channel in rule_channels(patient, rule):
                     appt_part = f"a{appt.id}" if appt is not None else "a-"
                     base = f"j{journey.id}:{rule['key']}:{appt_part}:o{occurrence}:{channel}"
                     specs.append(Spec(base, rule, channel, occurrence, rule_at, ends, appt))
@@ -200,8 +211,10 @@ def _schedule(row: Reminder, spec: Spec, *, now: datetime) -> str:
 
 def _new_row(journey: Journey, spec: Spec, round_: int, *, now: datetime) -> Reminder:
     rule = spec.rule
+    keys = [r["key"] for r in template_rules(journey)]
     row = Reminder(
         idempotency_key=f"{spec.base_key}#{round_}",
+        rule_order=keys.index(rule["key"]) + 1,
         journey=journey,
         patient=journey.patient,
         appointment=spec.appointment,
@@ -229,6 +242,11 @@ def _cancel_reason(journey: Journey, row: Reminder, reason: str | None) -> tuple
     appt = row.appointment
     if appt is not None and appt.status == "cancelled":
         return "appointment", f"Appointment cancelled: {appt.cancel_reason or ''}".strip()
+    if row.audience == "patient":
+        rule = next((r for r in template_rules(journey) if r["key"] == row.rule_key), None)
+        chosen = rule_channels(journey.patient, rule) if rule else []
+        if chosen and chosen != [row.channel]:
+            return "obsolete", f"Goes by {chosen[0]} instead: one channel per message."
     return "obsolete", reason or "No longer applies after a change to the journey."
 
 
@@ -236,12 +254,14 @@ def plan_journey(journey: Journey, *, now: datetime, reason: str | None = None) 
     """Make the journey's reminder rows match its rules: create, move, cancel, revive.
 
     Pending rows move with their event; sent (or otherwise final) rows stay as they were, and a
-    rule whose event moved after it was sent gets a fresh row (the next round of its key).
+    rule whose own time moved after it was sent gets a fresh row (the next round of its key).
     """
     result = PlanResult()
     db.session.flush()
     rows = db.session.scalars(
-        sa.select(Reminder).where(Reminder.journey_id == journey.id, Reminder.rule_key != "alert")
+        sa.select(Reminder).where(
+            Reminder.journey_id == journey.id, Reminder.rule_key.not_in(UNPLANNED_RULES)
+        )
     ).all()
     latest: dict[str, tuple[int, Reminder]] = {}
     for row in rows:
@@ -268,9 +288,12 @@ def plan_journey(journey: Journey, *, now: datetime, reason: str | None = None) 
             result.revived += 1
         elif (
             row.status in _FINAL
-            and (row.rule_at, row.event_at) != (spec.rule_at, spec.event_at)
+            and row.rule_at != spec.rule_at
             and (spec.event_at is None or spec.event_at > now)
         ):
+            # Sent again only when its own time moved (instructions for the new date); one whose
+            # event alone moved (the booking confirmation) is not: the clinic's notice of the
+            # change tells the patient the new date once (tracker.reminders.notices).
             _new_row(journey, spec, round_ + 1, now=now)
             result.created += 1
     for base, (_, row) in latest.items():

@@ -1,0 +1,71 @@
+"""What a patient reads about their appointments, in their language, from the pathway's data.
+
+The pathway template carries each appointment's title and place in English and Indonesian, and
+the procedure's name; staff pages show the stored English. An appointment a person booked by
+hand is named by its kind for the patient (the free-text title is the staff's own wording).
+"""
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from tracker.journeys.models import Appointment
+
+KIND_TITLES = {
+    "consultation": _l("Consultation"),
+    "pre_op": _l("Pre-operative assessment"),
+    "surgery": _l("Surgery"),
+    "follow_up": _l("Follow-up appointment"),
+    "other": _l("Appointment at the clinic"),
+}
+#: the places the pathways have always used, for template versions that name them in English only
+KNOWN_PLACES = {
+    "Operating theatre": _l("Operating theatre"),
+    "Outpatient clinic": _l("Outpatient clinic"),
+}
+
+
+def _spec(appt: Appointment) -> dict | None:
+    for stage in appt.journey.template.definition["stages"]:
+        for spec in stage.get("appointments", []):
+            if spec["key"] == appt.key:
+                return spec
+    return None
+
+
+def _pick(value, language: str) -> str | None:
+    if isinstance(value, dict):
+        return value.get(language) or value.get("en")
+    return value
+
+
+def kind_title(kind: str, language: str) -> str:
+    with force_locale(language):
+        return str(KIND_TITLES.get(kind, KIND_TITLES["other"]))
+
+
+def appointment_title(appt: Appointment, language: str) -> str:
+    """The pathway's title of the appointment; the procedure's name for the surgery."""
+    definition = appt.journey.template.definition
+    if appt.key == "surgery":
+        return _pick(definition.get("name"), language) or appt.title
+    spec = _spec(appt)
+    if spec is not None:
+        return _pick(spec["title"], language) or appt.title
+    return kind_title(appt.kind, language)
+
+
+def appointment_location(appt: Appointment, language: str) -> str:
+    """The place in ``language`` while it is still the pathway's; a place staff typed as is."""
+    definition = appt.journey.template.definition
+    if appt.key == "surgery":
+        planned = definition.get("surgery_location") or "Operating theatre"
+    else:
+        spec = _spec(appt) or {}
+        planned = spec.get("location")
+    if planned and appt.location == _pick(planned, "en"):
+        if isinstance(planned, dict):
+            return _pick(planned, language) or appt.location
+        if appt.location in KNOWN_PLACES:
+            with force_locale(language):
+                return str(KNOWN_PLACES[appt.location])
+    return appt.location
