@@ -84,6 +84,11 @@ class Config:
     #: wrong or dead portal links (and calendar feed keys) allowed per address
     PORTAL_TOKEN_RATE_LIMIT = os.environ.get("PORTAL_TOKEN_RATE_LIMIT", "10 per 15 minutes")
 
+    # Discharge sheets: processes that lay them out as PDF in parallel (0: in the web process),
+    # and whether the day's batch is prepared in the background while the page shows progress.
+    DISCHARGE_PDF_WORKERS = int(os.environ.get("DISCHARGE_PDF_WORKERS", str(os.cpu_count() or 1)))
+    DISCHARGE_BATCH_IN_BACKGROUND = _bool("DISCHARGE_BATCH_IN_BACKGROUND", True)
+
     # Flask-Limiter. memory:// holds per process only; production runs several processes, so
     # point this at a shared store, e.g. redis://host:6379/0 (Flask-Limiter has no SQL backend).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -108,6 +113,8 @@ class TestingConfig(Config):
     SMS_GATEWAY_URL = ""
     SMS_STOP_TOKEN = ""
     ON_DUTY_EMAIL = ""
+    DISCHARGE_PDF_WORKERS = 0
+    DISCHARGE_BATCH_IN_BACKGROUND = False
 
 
 class ProductionConfig(Config):

@@ -2,7 +2,7 @@
 
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import ApiToken, StaffUser
-from tracker.discharge.models import DischargeDraft, DischargeSheet
+from tracker.discharge.models import DischargeBatch, DischargeDraft, DischargeSheet, SheetPdf
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
 from tracker.pathways.models import PathwayTemplate
 from tracker.patients.models import Patient
@@ -15,6 +15,7 @@ __all__ = [
     "Alert",
     "AuditEvent",
     "CheckIn",
+    "DischargeBatch",
     "DischargeDraft",
     "DischargeSheet",
     "Journey",
@@ -24,6 +25,7 @@ __all__ = [
     "Patient",
     "PortalInvitation",
     "Reminder",
+    "SheetPdf",
     "StageTransition",
     "StaffUser",
     "Task",

@@ -7,9 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import NOW
-from tracker.clock import clinic_today
 from tracker.db import db
-from tracker.discharge import services as discharge
+from tracker.discharge import today
 from tracker.discharge.models import DischargeDraft, DischargeSheet
 from tracker.journeys.models import Journey, StageTransition, Task
 from tracker.pathways.models import STAGES
@@ -49,15 +48,14 @@ def test_journeys_are_at_every_stage_and_some_go_home_today(generate):
     assert len({j.patient_id for j in journeys if j.status == "active"}) == sum(
         j.status == "active" for j in journeys
     )
-    with_surgery = [j for j in journeys if j.surgery_at]
-    today = clinic_today(NOW)
-    assert any(j.anchor_date("surgery", j.surgery_at.tzinfo) for j in with_surgery)
-    assert discharge.todays_discharges(NOW), "nobody goes home today in a clinic this busy"
-    going = {j.id for j in discharge.todays_discharges(NOW)}
-    sheets = db.session.scalars(sa.select(DischargeSheet)).all()
-    assert sheets and {s.journey_id for s in sheets} & going
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(DischargeDraft)) >= len(sheets)
-    assert today
+    leaving = today.overview(NOW)
+    assert leaving, "nobody goes home today in a clinic this busy"
+    assert any(entry.signed for entry in leaving), "some of today's sheets are signed off"
+    sheets = db.session.scalar(sa.select(sa.func.count()).select_from(DischargeSheet))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DischargeDraft)) >= sheets
+    # Tasks of ended journeys are nobody's work; those of running ones are.
+    for journey in journeys:
+        assert {t.journey_active for t in journey.tasks} <= {journey.status == "active"}
 
 
 def test_reminders_are_exactly_what_planning_makes(generate):

@@ -396,6 +396,7 @@ def _tasks(ctx: Context, rng: random.Random, life: Life, ledger: Ledger, rows: R
                 "done_at": None,
                 "done_by_id": None,
                 "skip_reason": None,
+                "journey_active": life.status == "active",
             }
             rows.keep("tasks", task)  # the same dict: finishing it below updates the row
             life.tasks.append(task)
