@@ -17,7 +17,7 @@ from flask import request
 
 from tracker.db import db
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 @dataclass

@@ -4,15 +4,16 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.conftest import NOW
+from tests.conftest import _PASSWORD_HASH, NOW
 from tracker.db import db
 from tracker.demo import STEPS, Demo
 from tracker.scale import Summary, build_clinic
 
 
 @pytest.fixture
-def demo_staff(app):
+def demo_staff(app, monkeypatch):
     """The demo's pathway templates and staff, which the generator builds on."""
+    monkeypatch.setattr("tracker.auth.services.hash_password", lambda _: _PASSWORD_HASH)
     context = Demo(now=NOW)
     for step in STEPS[:2]:
         for _ in step.run(context):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.db import db
 from tracker.journeys.models import Appointment, Journey, Task
-from tracker.pathways.models import STAGES
+from tracker.pathways.models import STAGES, TEMPLATE_LABEL
 from tracker.timeutil import at_local
 
 MIDNIGHT = datetime.min.time()
@@ -60,7 +60,7 @@ def procedures_between(
         .options(
             joinedload(Journey.patient),
             joinedload(Journey.surgeon),
-            joinedload(Journey.template),
+            joinedload(Journey.template).load_only(*TEMPLATE_LABEL),
         )
         .order_by(Journey.surgery_at, Journey.id)
         .limit(limit)

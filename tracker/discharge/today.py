@@ -49,11 +49,14 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def going_home(today: date) -> list[Journey]:
     """Journeys (not cancelled) whose discharge day, in clinic time, is ``today``."""
+    # Few, and kept in hand until the journeys below have found theirs in the session (which
+    # only holds objects someone refers to): no query, and no decoding of each definition once
+    # per row, as a join would.
+    templates = db.session.scalars(sa.select(PathwayTemplate)).all()
     stays: dict[int, list[int]] = {}
-    for template_id, definition in db.session.execute(
-        sa.select(PathwayTemplate.id, PathwayTemplate.definition)
-    ):
-        stays.setdefault(int(definition.get("planned_stay_days", 0)), []).append(template_id)
+    for template in templates:
+        stay = int(template.definition.get("planned_stay_days", 0))
+        stays.setdefault(stay, []).append(template.id)
     start, end = _day_bounds(today)
     planned = [
         sa.and_(
@@ -71,14 +74,15 @@ def going_home(today: date) -> list[Journey]:
         .options(
             joinedload(Journey.patient),
             joinedload(Journey.surgeon),
-            joinedload(Journey.template),
             selectinload(Journey.appointments),
         )
         .order_by(Journey.surgery_at, Journey.id)
     ).all()
     # The SQL above is the index-friendly form; this is the definition itself.
     tz = clinic_tz()
-    return [j for j in journeys if j.anchor_date("discharge", tz) == today]
+    leaving = [j for j in journeys if j.anchor_date("discharge", tz) == today]
+    del templates  # each journey holds its own now
+    return leaving
 
 
 def latest_sheets(journey_ids: list[int]) -> dict[int, DischargeSheet]:

@@ -16,7 +16,7 @@ from tracker.clock import clinic_today
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
 from tracker.journeys.models import Journey
-from tracker.pathways.models import STAGES, PathwayTemplate
+from tracker.pathways.models import STAGES, TEMPLATE_LABEL, PathwayTemplate
 from tracker.patients.models import LANGUAGES, SEXES, Patient
 from tracker.reminders.planning import REPLAN_FIELDS, consent_changed
 from tracker.timeutil import is_valid_timezone
@@ -185,6 +185,20 @@ def search_query(q: str | None = None) -> sa.Select:
 
 
 NAME_ORDER = (Patient.family_name, Patient.given_name, Patient.id)
+
+
+def _name_order(q: str | None) -> tuple:
+    """Name order; after a search of 3+ letters, one the planner cannot read off an index.
+
+    Otherwise PostgreSQL walks the name index hoping to meet 25 matches soon, and for a name
+    late in the alphabet reads most of the clinic; the trigram index finds the matches at once
+    and sorting a few hundred of them costs nothing.
+    """
+    if q and any(len(term) >= 3 for term in q.split()):
+        return (Patient.family_name.concat(""), Patient.given_name, Patient.id)
+    return NAME_ORDER
+
+
 #: how the patient list can be sorted
 SORTS = ("name", "surgery", "stage")
 
@@ -233,6 +247,8 @@ def list_segments(
     an active journey come first in that order, then everyone else by name; with a journey
     filter only the first part is left.
     """
+    if sort == "name" and not (stage or pathway or surgeon_id):
+        return [_matching(sa.select(Patient), q).order_by(*_name_order(q))]
     if sort == "name":
         return [list_query(q=q, stage=stage, pathway=pathway, surgeon_id=surgeon_id)]
     active = sa.and_(Journey.patient_id == Patient.id, Journey.status == "active")
@@ -295,7 +311,7 @@ def board(
             .where(Journey.stage == stage)
             .options(
                 contains_eager(Journey.patient),
-                joinedload(Journey.template),
+                joinedload(Journey.template).load_only(*TEMPLATE_LABEL),
                 joinedload(Journey.surgeon),
             )
             .order_by(Journey.surgery_at.asc().nulls_last(), Journey.id)
@@ -313,7 +329,9 @@ def active_journeys_for(patients: list[Patient]) -> dict[int, Journey]:
     rows = db.session.scalars(
         sa.select(Journey)
         .where(Journey.patient_id.in_([p.id for p in patients]), Journey.status == "active")
-        .options(joinedload(Journey.template), joinedload(Journey.surgeon))
+        .options(
+            joinedload(Journey.template).load_only(*TEMPLATE_LABEL), joinedload(Journey.surgeon)
+        )
     )
     return {journey.patient_id: journey for journey in rows}
 
@@ -324,7 +342,9 @@ def journeys_of(patient: Patient) -> list[Journey]:
         db.session.scalars(
             sa.select(Journey)
             .where(Journey.patient_id == patient.id)
-            .options(joinedload(Journey.template), joinedload(Journey.surgeon))
+            .options(
+                joinedload(Journey.template).load_only(*TEMPLATE_LABEL), joinedload(Journey.surgeon)
+            )
             .order_by(Journey.started_at.desc(), Journey.id.desc())
         )
     )
