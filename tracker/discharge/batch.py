@@ -59,7 +59,7 @@ def render(
 ) -> list[tuple[bytes, int]]:
     """Lay out each HTML document; ``progress(i)`` after document ``i`` is done (any order)."""
     results: list[tuple[bytes, int] | None] = [None] * len(documents)
-    if workers <= 0 or len(documents) < 2:
+    if workers <= 0:
         for n, html in enumerate(documents):
             results[n] = layout(html)
             if progress:

@@ -49,6 +49,30 @@ def _in_app(app: Flask, batch_id: int) -> None:
             db.session.remove()
 
 
+def keep_sheet_pdf(app: Flask, sheet_id: int, size: str) -> None:
+    """Lay out a just-issued sheet in the background, so the day's batch finds it ready."""
+    if not app.config.get("DISCHARGE_BATCH_IN_BACKGROUND", True):
+        return  # made on first use instead
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                sheet = db.session.get(DischargeSheet, sheet_id)
+                if sheet is not None and not pdfs.kept([sheet_id], size):
+                    workers = int(app.config.get("DISCHARGE_PDF_WORKERS", 0))
+                    [(data, pages)] = pdfs.render(
+                        [pdfs.sheet_document(sheet, size)], workers=workers
+                    )
+                    pdfs.keep(sheet_id, size, data, pages, now=utcnow())
+                    db.session.commit()
+            except Exception:  # noqa: BLE001 - only a head start; the batch makes it otherwise
+                log.exception("keeping the PDF of discharge sheet %s failed", sheet_id)
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=run, name=f"sheet-pdf-{sheet_id}", daemon=True).start()
+
+
 def prepare(batch_id: int) -> None:
     """Lay out every sheet of the batch not kept yet, keep the issued ones, join them up."""
     batch = db.session.get(DischargeBatch, batch_id)

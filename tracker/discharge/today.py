@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -17,7 +18,7 @@ from tracker.db import db
 from tracker.discharge import content as sheet_content
 from tracker.discharge.models import DischargeBatch, DischargeDraft, DischargeSheet
 from tracker.errors import Conflict
-from tracker.journeys.models import Journey
+from tracker.journeys.models import Appointment, Journey
 from tracker.pathways.models import PathwayTemplate
 from tracker.timeutil import at_local, clinic_tz, local_date
 
@@ -71,11 +72,7 @@ def going_home(today: date) -> list[Journey]:
     journeys = db.session.scalars(
         sa.select(Journey)
         .where(Journey.status != "cancelled", sa.or_(went_home, still_here))
-        .options(
-            joinedload(Journey.patient),
-            joinedload(Journey.surgeon),
-            selectinload(Journey.appointments),
-        )
+        .options(joinedload(Journey.patient), joinedload(Journey.surgeon))
         .order_by(Journey.surgery_at, Journey.id)
     ).all()
     # The SQL above is the index-friendly form; this is the definition itself.
@@ -122,11 +119,27 @@ def drafts(journey_ids: list[int]) -> dict[int, DischargeDraft]:
     return {draft.journey_id: draft for draft in rows}
 
 
+def _with_appointments(journeys: list[Journey]) -> None:
+    """Load the appointments of ``journeys`` in one statement (the others never need theirs)."""
+    ids = [j.id for j in journeys]
+    booked: dict[int, list[Appointment]] = {i: [] for i in ids}
+    for appointment in db.session.scalars(
+        sa.select(Appointment)
+        .where(Appointment.journey_id.in_(ids))
+        .order_by(Appointment.starts_at)
+    ):
+        booked[appointment.journey_id].append(appointment)
+    for journey in journeys:
+        set_committed_value(journey, "appointments", booked[journey.id])
+
+
 def overview(now: datetime) -> list[Leaving]:
     """Everyone going home today with their sheet: signed off, a draft waiting, or nothing."""
     journeys = going_home(local_date(now, clinic_tz()))
     ids = [j.id for j in journeys]
     sheets, waiting = latest_sheets(ids), drafts(ids)
+    # Only a sheet not signed off yet needs the journey's facts checked (its follow-ups).
+    _with_appointments([j for j in journeys if j.id not in sheets])
     return [
         Leaving(
             journey=j,

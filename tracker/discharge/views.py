@@ -24,6 +24,8 @@ from tracker.errors import DomainError, NotFound, ValidationFailed
 from tracker.journeys.models import Journey
 
 bp = Blueprint("discharge", __name__)
+#: signed-off sheets listed on today's page before "show all" (those still to sign: every one)
+SIGNED_SHOWN = 25
 
 
 bp.before_request(require_clinical_staff)
@@ -93,6 +95,7 @@ def edit(journey_id: int):
         return _edit_page(journey, form, error.status)
     db.session.commit()
     if sheet is not None:
+        jobs.keep_sheet_pdf(current_app._get_current_object(), sheet.id, pdf.page_size(None))
         flash(f"Version {sheet.version} of the discharge sheet was issued.", "success")
     else:
         flash("The discharge sheet draft was saved.", "success")
@@ -199,9 +202,12 @@ def today():
     now = utcnow()
     leaving = todays.overview(now)
     size = pdf.page_size(request.args.get("size"))
+    signed = [entry for entry in leaving if entry.signed]
+    show_all = request.args.get("all") == "1"
     return render_template(
         "discharge/today.html",
-        signed=[entry for entry in leaving if entry.signed],
+        signed=signed,
+        signed_shown=signed if show_all else signed[:SIGNED_SHOWN],
         unsigned=[entry for entry in leaving if not entry.signed],
         today=clinic_today(now),
         size=size,
