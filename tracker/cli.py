@@ -17,7 +17,7 @@ from tracker.demo import DEMO_PASSWORD, DEMO_SIGN_IN, Demo, pending_steps
 from tracker.errors import DomainError
 from tracker.pathways.services import DATA_DIR, TemplateError, load_directory
 from tracker.patients.importer import ImportFileError, import_rows, iter_lines, read_csv
-from tracker.scale import ScaleError, build_clinic
+from tracker.scale import ScaleError, build_clinic, settle
 
 users = AppGroup("users", help="Staff users.")
 tokens = AppGroup("tokens", help="API tokens.")
@@ -176,6 +176,7 @@ def _generate(patients: int, *, seed: int, years: float, workers: int | None) ->
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     db.session.commit()
+    settle()
     rows = ", ".join(f"{n} {table}" for table, n in sorted(summary.rows.items()))
     click.echo(
         f"Generated {patients} patients (seed {seed}): {rows}; "
