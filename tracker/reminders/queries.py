@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from tracker.db import db
 from tracker.journeys.models import Journey
@@ -58,10 +58,10 @@ def outbox_segments(filters: OutboxFilters, tz: ZoneInfo) -> list[sa.Select]:
     found by status, then everything else newest first along the due-time index; one ``ORDER
     BY`` over both would sort every reminder the clinic ever planned.
     """
+    # An outer join (joinedload) keeps the reminders the driving table, read along the index.
     query = (
         sa.select(Reminder)
-        .join(Reminder.patient)
-        .options(contains_eager(Reminder.patient), joinedload(Reminder.appointment))
+        .options(joinedload(Reminder.patient), joinedload(Reminder.appointment))
         .order_by(Reminder.due_at.desc(), Reminder.id.desc())
     )
     if filters.channel:
@@ -84,9 +84,12 @@ def outbox_segments(filters: OutboxFilters, tz: ZoneInfo) -> list[sa.Select]:
                 )
             )
         query = query.where(Reminder.patient_id.in_(patients))
+    newest = (Reminder.status, Reminder.due_at.desc(), Reminder.id.desc())  # the status index
     if filters.status:
-        return [query.where(Reminder.status == filters.status)]
+        return [query.where(Reminder.status == filters.status).order_by(None).order_by(*newest)]
+    # Problems by kind (failed, then unclear), each newest first: read off the status index.
+    problems = query.where(Reminder.status.in_(PROBLEM_STATUSES)).order_by(None)
     return [
-        query.where(Reminder.status.in_(PROBLEM_STATUSES)),
+        problems.order_by(*newest),
         query.where(Reminder.status.not_in(PROBLEM_STATUSES)),
     ]

@@ -174,14 +174,15 @@ def build_clinic(
 
 
 def settle() -> None:
-    """After the commit: let PostgreSQL note the new rows' visibility (``VACUUM ANALYZE``).
+    """After the commit: refresh the planner's statistics for so many new rows.
 
-    Autovacuum would, a while later; until then index-only scans visit the table as well.
+    PostgreSQL: ``VACUUM ANALYZE``, which autovacuum would run a while later (until then
+    index-only scans visit the table too). SQLite: ``ANALYZE``, as ``PRAGMA optimize`` would.
     """
-    if db.engine.dialect.name != "postgresql":
-        return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM ANALYZE")
+        conn.exec_driver_sql(
+            "VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"
+        )
 
 
 def _discharge_sheets(sheets: list, seed: int, summary: Summary) -> None:
