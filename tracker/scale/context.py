@@ -208,3 +208,63 @@ def audit(
         object_id=object_id,
         details=json_text(details or {}),
     )
+
+
+@dataclass
+class Life:
+    """What happens to one journey, decided up front; times after ``now`` have not happened."""
+
+    id: int
+    patient_id: int
+    patient: dict
+    pathway: Pathway
+    coordinator: Person
+    surgeon: Person
+    consult_day: date
+    started_at: datetime
+    surgery_at: datetime | None = None
+    #: when the surgery became known (the start, or a booking afterwards)
+    booked_at: datetime | None = None
+    stay: int = 0
+    went_home: datetime | None = None
+    #: (from stage, to stage, at, by, reason, override) that have happened
+    transitions: list[tuple] = field(default_factory=list)
+    stage: str = "consultation"
+    status: str = "active"
+    ended_at: datetime | None = None
+    cancel_reason: str | None = None
+    discharged_at: datetime | None = None
+    #: the journey's appointments as rows (dicts), kept for reminders and the portal
+    appointments: list[dict] = field(default_factory=list)
+    tasks: list[dict] = field(default_factory=list)
+    tz: ZoneInfo | None = None
+    #: the portal invitation row, and the one of the patient's previous journey (it is replaced)
+    invitation: dict | None = None
+    previous_invitation: dict | None = None
+
+    @property
+    def definition(self) -> dict:
+        return self.pathway.definition
+
+    @property
+    def minutes(self) -> int:
+        return int(self.definition.get("procedure_minutes", 90))
+
+    @property
+    def surgery_day(self) -> date | None:
+        return self.surgery_at.astimezone(self.tz).date() if self.surgery_at else None
+
+    def anchor_day(self, anchor: str) -> date | None:
+        """The anchor as planning sees it (the planned stay, as tasks' due dates use)."""
+        if anchor == "consultation":
+            return self.consult_day
+        if self.surgery_day is None:
+            return None
+        planned = int(self.definition.get("planned_stay_days", 0))
+        return self.surgery_day + timedelta(days=planned if anchor == "discharge" else 0)
+
+    def stage_exit(self, stage: str) -> datetime | None:
+        for from_stage, _to, at, *_ in self.transitions:
+            if from_stage == stage:
+                return at
+        return None
