@@ -113,6 +113,11 @@ class Config:
     FHIR_EXPORT_BATCH = int(os.environ.get("FHIR_EXPORT_BATCH", "2000"))
     FHIR_EXPORT_POLL_SECONDS = int(os.environ.get("FHIR_EXPORT_POLL_SECONDS", "5"))
 
+    # Discharge sheets: processes that lay them out as PDF in parallel (0: in the web process),
+    # and whether the day's batch is prepared in the background while the page shows progress.
+    DISCHARGE_PDF_WORKERS = int(os.environ.get("DISCHARGE_PDF_WORKERS", str(os.cpu_count() or 1)))
+    DISCHARGE_BATCH_IN_BACKGROUND = _bool("DISCHARGE_BATCH_IN_BACKGROUND", True)
+
     # Flask-Limiter. memory:// holds per process only; production runs several processes, so
     # point this at a shared store, e.g. redis://host:6379/0 (Flask-Limiter has no SQL backend).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -141,6 +146,8 @@ class TestingConfig(Config):
     ESCALATION_CONTACTS = ""
     PORTAL_BASE_URL = DEFAULT_PORTAL_BASE_URL
     PORTAL_LINK_REQUEST_SECONDS = 0.05
+    DISCHARGE_PDF_WORKERS = 0
+    DISCHARGE_BATCH_IN_BACKGROUND = False
 
 
 class ProductionConfig(Config):

@@ -3,58 +3,31 @@
     .venv/bin/python bench/reminders.py [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
                                         [--count 2000] [--dispatchers 1 4]
 
-Creates a scratch database on the server (dropped at the end), starts an aiosmtpd server in its
-own process, and for each dispatcher count inserts ``--count`` reminders due now and lets that
-many dispatcher processes (``dispatch_due``, the code behind ``flask reminders dispatch``) send
-them. Prints reminders per second, how late they left (p50/p99 after their due instant), and a
-bare smtplib loop sending the same messages to the same server as the ceiling. Not a test.
+Creates a scratch database on the server (dropped at the end), starts the SMTP collector the
+tests use (tests/support/smtp.py) in its own process, and for each dispatcher count inserts
+``--count`` reminders due now and lets that many dispatcher processes (``dispatch_due``, the
+code behind ``flask reminders dispatch``) send them. Prints reminders per second, how late they
+left (p50/p99 after their due instant), and each rate as a share of a bare smtplib loop sending
+the same messages to the same server (the ceiling). Not a test.
 """
 
 import argparse
 import multiprocessing as mp
-import os
 import smtplib
-import socket
 import statistics
-import sys
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
+from common import ROOT, machine, server_url
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tracker import create_app  # noqa: E402
-from tracker.clock import utcnow  # noqa: E402
-from tracker.db import db  # noqa: E402
-from tracker.reminders.models import Reminder  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def smtp_server(port: int, received, ready) -> None:
-    """An aiosmtpd server in its own process that counts what it accepts."""
-    from aiosmtpd.controller import Controller
-
-    class Counter:
-        async def handle_DATA(self, server, session, envelope):
-            with received.get_lock():
-                received.value += 1
-            return "250 OK"
-
-    controller = Controller(Counter(), hostname="127.0.0.1", port=port)
-    controller.start()
-    ready.set()
-    while True:
-        time.sleep(3600)
+from tests.support.smtp import free_port, serve_in_process
+from tracker import create_app
+from tracker.clock import utcnow
+from tracker.db import db
+from tracker.reminders.models import Reminder
 
 
 def app_config(url: str, port: int) -> dict:
@@ -238,9 +211,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--server",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-        ),
+        default=server_url(),
         help="a PostgreSQL server URL; a scratch database is created on it",
     )
     parser.add_argument("--count", type=int, default=2000)
@@ -249,7 +220,7 @@ def main() -> None:
 
     ctx = mp.get_context("spawn")
     port, received, ready = free_port(), ctx.Value("i", 0), ctx.Event()
-    server = ctx.Process(target=smtp_server, args=(port, received, ready), daemon=True)
+    server = ctx.Process(target=serve_in_process, args=(port, received, ready), daemon=True)
     server.start()
     ready.wait(30)
     url, drop = make_database(args.server)
@@ -257,7 +228,7 @@ def main() -> None:
         app = create_app(app_config(url, port))
         with app.app_context():
             journey = setup_journey(app)
-            print(f"{args.count} reminders, aiosmtpd on 127.0.0.1:{port}, PostgreSQL {url}")
+            print(f"{args.count} reminders, aiosmtpd on 127.0.0.1:{port}, PostgreSQL ({machine()})")
             ceiling = bare_smtplib(port, args.count, received)
             print(
                 f"  bare smtplib loop : {ceiling['per_second']:7.0f} messages/s "
@@ -265,9 +236,10 @@ def main() -> None:
             )
             for n in args.dispatchers:
                 r = run_dispatchers(url, port, journey, args.count, n, received)
+                share = r["per_second"] / ceiling["per_second"]
                 print(
-                    f"  {r['label']:<17}: {r['per_second']:7.0f} reminders/s, "
-                    f"late p50 {r['p50']:.2f} s, p99 {r['p99']:.2f} s "
+                    f"  {r['label']:<17}: {r['per_second']:7.0f} reminders/s = {share:.2f} of "
+                    f"smtplib, late p50 {r['p50']:.2f} s, p99 {r['p99']:.2f} s "
                     f"(sent {r['sent']}, received {r['received']}, split {r['split']})"
                 )
             db.session.remove()

@@ -18,6 +18,7 @@ from tracker.errors import DomainError
 from tracker.fhir.cli import fhir
 from tracker.pathways.services import DATA_DIR, TemplateError, load_directory
 from tracker.patients.importer import ImportFileError, import_rows, iter_lines, read_csv
+from tracker.scale import ScaleError, build_clinic, settle
 
 users = AppGroup("users", help="Staff users.")
 tokens = AppGroup("tokens", help="API tokens.")
@@ -122,7 +123,27 @@ def load_pathways(directory: Path) -> None:
 
 
 @click.command("demo")
-def demo() -> None:
+@click.option(
+    "--patients",
+    type=click.IntRange(min=1),
+    help="Also generate a clinic of this many patients (bulk; for speed and load tests).",
+)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="The same seed, the same clinic."
+)
+@click.option(
+    "--years",
+    type=click.FloatRange(min=0.05, max=30),
+    default=5.0,
+    show_default=True,
+    help="How many years of history the generated patients spread over.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="Processes that make the rows (default: the CPU count, at most 4).",
+)
+def demo(patients: int | None, seed: int, years: float, workers: int | None) -> None:
     """Load a demo clinic: staff and about 40 patients at every stage; reruns change nothing."""
     if os.environ.get("TRACKER_CONFIG") == "production":
         raise click.ClickException("The demo clinic is not for a production database.")
@@ -141,7 +162,27 @@ def demo() -> None:
             fail(error)
         db.session.commit()
         click.echo(f"Loaded {', '.join(step.name for step in steps)}.")
+    if patients:
+        _generate(patients, seed=seed, years=years, workers=workers)
     click.echo(f"Demo sign-in: {DEMO_SIGN_IN} / {DEMO_PASSWORD} (every demo account uses it).")
+
+
+def _generate(patients: int, *, seed: int, years: float, workers: int | None) -> None:
+    try:
+        with click.progressbar(length=patients, label=f"Generating {patients} patients") as bar:
+            summary = build_clinic(
+                patients, seed=seed, years=years, now=utcnow(), workers=workers, progress=bar.update
+            )
+    except ScaleError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    settle()
+    rows = ", ".join(f"{n} {table}" for table, n in sorted(summary.rows.items()))
+    click.echo(
+        f"Generated {patients} patients (seed {seed}): {rows}; "
+        f"{summary.sheets_issued} discharge sheets issued, {summary.drafts} drafts."
+    )
 
 
 @patients.command("import")

@@ -2,7 +2,7 @@
 
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import ApiToken, StaffUser
-from tracker.discharge.models import DischargeDraft, DischargeSheet
+from tracker.discharge.models import DischargeBatch, DischargeDraft, DischargeSheet, SheetPdf
 from tracker.fhir.models import ExportJob
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
 from tracker.on_duty.models import OnDutyContact
@@ -17,6 +17,7 @@ __all__ = [
     "Alert",
     "AuditEvent",
     "CheckIn",
+    "DischargeBatch",
     "DischargeDraft",
     "DischargeSheet",
     "ExportJob",
@@ -29,6 +30,7 @@ __all__ = [
     "PortalInvitation",
     "PortalLink",
     "Reminder",
+    "SheetPdf",
     "StageTransition",
     "StaffUser",
     "Task",

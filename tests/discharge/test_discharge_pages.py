@@ -142,18 +142,6 @@ def test_missing_facts_are_named_on_the_page(app, journey_at, surgeon, sign_in):
     assert "discharge.download" not in actions()
 
 
-def test_todays_batch_in_one_click(app, journey_at, surgeon, sign_in):
-    first, second = journey_at(), journey_at()
-    staff = sign_in(surgeon)
-    staff.post(f"/journeys/{first.id}/discharge", form(issue="y"))
-    page = staff.get("/discharge/today").get_data(as_text=True)
-    assert first.patient.full_name in page and second.patient.full_name in page
-    response = staff.get("/discharge/today.pdf")
-    assert response.mimetype == "application/pdf"
-    text = pdf_text(response.data)
-    assert first.patient.mrn in text and second.patient.mrn in text
-
-
 def test_the_journey_page_lists_issued_versions(app, journey_at, surgeon, sign_in):
     journey = journey_at()
     staff = sign_in(surgeon)

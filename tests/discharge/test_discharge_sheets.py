@@ -232,25 +232,3 @@ def test_issue_is_audited_and_ticks_the_discharge_task(app, journey_at, surgeon)
     assert (issue.object_id, issue.actor_id, issue.details["version"]) == (sheet.id, surgeon.id, 1)
     task = next(t for t in journey.tasks if t.key == "discharge_sheet")
     assert task.status == "done" and task.done_by_id == surgeon.id
-
-
-def test_todays_discharges_batch(app, journey_at, surgeon, make_patient):
-    issued = journey_at(now=NOON)
-    sheet = services.issue_sheet(issued, actor=surgeon, now=NOON)
-    drafted = journey_at(now=NOON)
-    journey_at(now=NOON, template="il")  # one night: goes home tomorrow
-    journey_at(now=NOON, surgery_at=NOON - timedelta(days=1))  # went home yesterday
-    db.session.commit()
-
-    batch = services.batch_pdf(size="letter", actor=surgeon, now=NOON)
-    db.session.commit()
-    assert [(j.id, s) for j, s in batch.included] == [(issued.id, sheet), (drafted.id, None)]
-    text = pdf_text(batch.pdf)
-    assert issued.patient.full_name in text and drafted.patient.full_name in text
-    assert text.count("DRAFT: not signed off") >= 1
-    assert set(pdf_pages(batch.pdf)) == {(612, 792)}
-    downloads = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "discharge.download")
-    ).all()
-    assert {e.patient_id for e in downloads} == {issued.patient_id, drafted.patient_id}
-    assert all(e.details["batch"] for e in downloads)

@@ -3,80 +3,21 @@
 No test sends mail unless it starts one of these servers and points the app at it.
 """
 
-import email
-import email.policy
 import json
 import re
-import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import g
 
 from tests.conftest import PASSWORD
+from tests.support.smtp import Inbox, Received, SmtpServer, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Received:
-    recipients: list[str]
-    message: email.message.EmailMessage
-
-    @property
-    def reminder_id(self) -> int:
-        return int(self.message["X-Tracker-Reminder"])
-
-    def text(self) -> str:
-        return self.message.get_body(("plain",)).get_content()
-
-    def html(self) -> str:
-        return self.message.get_body(("html",)).get_content()
-
-
-class Inbox:
-    """aiosmtpd handler that keeps every message it accepted."""
-
-    def __init__(self) -> None:
-        self.messages: list[Received] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.messages.append(Received(list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-@dataclass
-class SmtpServer:
-    host: str
-    port: int
-    inbox: Inbox
-    controller: Controller | None = None
-
-    @property
-    def messages(self) -> list[Received]:
-        return self.inbox.messages
-
-    def config(self) -> dict:
-        return {"SMTP_HOST": self.host, "SMTP_PORT": self.port, "SMTP_STARTTLS": False}
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname=self.host, port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
+# The SMTP collector lives in tests/support/smtp.py (the benchmarks use it too); these names
+# stay importable from here.
+__all__ = ["Inbox", "Received", "SmtpServer", "free_port"]
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ class AuditEvent(db.Model):
     """One change to clinical or staff data. Rows are only ever inserted."""
 
     __tablename__ = "audit_events"
+    # A patient's history, newest first (the journey and patient pages).
+    __table_args__ = (sa.Index("ix_audit_events_patient_id_at", "patient_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: when the change happened (UTC)

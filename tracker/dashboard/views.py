@@ -26,14 +26,22 @@ def _dashboard():
     today = clinic_today(now)
     monday, sunday = services.week_of(today)
     overdue, overdue_total = services.overdue_tasks(today)
+    today_procedures, today_total = services.procedures_between(
+        *services.day_bounds(today, today, tz)
+    )
+    week_procedures, week_total = services.procedures_between(
+        *services.day_bounds(monday, sunday, tz)
+    )
     return render_template(
         "dashboard/index.html",
         today=today,
         monday=monday,
         sunday=sunday,
         counts=services.stage_counts(),
-        today_procedures=services.procedures_between(*services.day_bounds(today, today, tz)),
-        week_procedures=services.procedures_between(*services.day_bounds(monday, sunday, tz)),
+        today_procedures=today_procedures,
+        today_total=today_total,
+        week_procedures=week_procedures,
+        week_total=week_total,
         overdue=overdue,
         overdue_total=overdue_total,
         appointments=services.upcoming_appointments(now),

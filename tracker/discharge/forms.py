@@ -1,5 +1,15 @@
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
@@ -69,3 +79,10 @@ class DraftForm(FlaskForm):
                 field.errors = list(messages)
             else:
                 self.form_errors.extend(messages)
+
+
+class BatchForm(FlaskForm):
+    """Prepare today's PDF: signed-off sheets, and drafts only when asked for."""
+
+    size = HiddenField()
+    drafts = BooleanField("Also print the drafts not signed off yet (marked DRAFT)")

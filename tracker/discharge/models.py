@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -72,3 +72,62 @@ def _refuse_update(mapper, connection, target):
 @sa.event.listens_for(DischargeSheet, "before_delete")
 def _refuse_delete(mapper, connection, target):
     raise RuntimeError("issued discharge sheets are kept")
+
+
+BATCH_STATUSES = ("queued", "running", "ready", "failed")
+
+
+class SheetPdf(db.Model):
+    """The PDF of an issued sheet on one paper size, made once: an issued sheet never changes."""
+
+    __tablename__ = "discharge_sheet_pdfs"
+    __table_args__ = (
+        sa.UniqueConstraint("sheet_id", "size", name="uq_discharge_sheet_pdfs_sheet_id_size"),
+        sa.CheckConstraint("size IN ('a4', 'letter')", name="size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(sa.ForeignKey("discharge_sheets.id"))
+    #: a key of ``tracker.discharge.pdf.PAGE_SIZES``
+    size: Mapped[str] = mapped_column(sa.String(10))
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    pages: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DischargeBatch(db.Model):
+    """One PDF of a day's discharge sheets, prepared in the background while staff wait."""
+
+    __tablename__ = "discharge_batches"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('queued', 'running', 'ready', 'failed')", name="status"),
+        sa.CheckConstraint("size IN ('a4', 'letter')", name="size"),
+        sa.CheckConstraint("done >= 0 AND done <= total", name="progress"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the clinic day whose discharges it holds
+    day: Mapped[date]
+    size: Mapped[str] = mapped_column(sa.String(10))
+    include_drafts: Mapped[bool] = mapped_column(default=False)
+    #: ``[{"journey_id": …, "sheet_id": … or null for the draft}, …]`` in print order
+    items: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    total: Mapped[int] = mapped_column(default=0)
+    #: sheets rendered so far (the progress shown while it is prepared)
+    done: Mapped[int] = mapped_column(default=0)
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    pages: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_users.id"))
+    #: the last sign of life of whoever prepares it; a stalled batch is reported as failed
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[StaffUser] = relationship()
+
+
+@sa.event.listens_for(SheetPdf, "before_update")
+def _refuse_pdf_update(mapper, connection, target):
+    raise RuntimeError("a sheet's PDF is kept as first made")

@@ -1,13 +1,14 @@
-"""Discharge sheets: the clinician's draft, issuing a version, printing, today's batch.
+"""Discharge sheets: the clinician's draft, issuing a version, printing (today's: ``today``).
 
 Services flush but never commit; the request or command around them commits once.
 """
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer, joinedload
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -19,7 +20,6 @@ from tracker.errors import Conflict, FieldErrors, Forbidden, NotFound, Validatio
 from tracker.journeys.models import Journey
 from tracker.journeys.services import tick_task
 from tracker.pathways.models import STAGES
-from tracker.timeutil import at_local, clinic_tz, local_date
 
 #: stages at which a sheet may be signed off and issued
 ISSUE_STAGES = ("discharge", "follow_up")
@@ -64,6 +64,22 @@ def issued_sheets(journey: Journey) -> list[DischargeSheet]:
         db.session.scalars(
             sa.select(DischargeSheet)
             .where(DischargeSheet.journey_id == journey.id)
+            .order_by(DischargeSheet.version.desc())
+        )
+    )
+
+
+def sheet_versions(journey: Journey) -> list[DischargeSheet]:
+    """Every issued version for a list, newest first: who signed it off, not the sheet itself."""
+    return list(
+        db.session.scalars(
+            sa.select(DischargeSheet)
+            .where(DischargeSheet.journey_id == journey.id)
+            .options(
+                defer(DischargeSheet.html),
+                defer(DischargeSheet.content),
+                joinedload(DischargeSheet.issued_by),
+            )
             .order_by(DischargeSheet.version.desc())
         )
     )
@@ -246,61 +262,4 @@ def record_output(
         patient_id=journey.patient_id,
         now=now,
         details=details,
-    )
-
-
-def todays_discharges(now: datetime) -> list[Journey]:
-    """Journeys whose patient goes (or went) home today, in clinic time."""
-    tz = clinic_tz()
-    today = local_date(now, tz)
-    start = at_local(today, time(0), tz)
-    # The longest planned stay bounds how early a surgery going home today can have been.
-    window = start - timedelta(days=31)
-    candidates = db.session.scalars(
-        sa.select(Journey)
-        .where(
-            Journey.status != "cancelled",
-            Journey.surgery_at.is_not(None),
-            Journey.surgery_at >= window,
-            Journey.surgery_at < start + timedelta(days=1),
-        )
-        .order_by(Journey.surgery_at, Journey.id)
-    )
-    return [j for j in candidates if j.anchor_date("discharge", tz) == today]
-
-
-@dataclass
-class Batch:
-    pdf: bytes | None
-    included: list[tuple[Journey, DischargeSheet | None]]
-    skipped: list[tuple[Journey, str]]
-
-
-def plan_batch(now: datetime) -> tuple[list[tuple[Journey, DischargeSheet | None]], list]:
-    """Today's discharges: each with its latest issued sheet (None: the draft), or why not."""
-    included, skipped = [], []
-    for journey in todays_discharges(now):
-        sheet = latest_sheet(journey)
-        missing = [] if sheet else sheet_content.missing_facts(journey, now)
-        if missing:
-            skipped.append((journey, sheet_content.missing_message(missing)))
-        else:
-            included.append((journey, sheet))
-    return included, skipped
-
-
-def batch_pdf(*, size: str, actor: StaffUser, now: datetime) -> Batch:
-    """One PDF of every sheet for today's discharges: issued ones as issued, others as DRAFT."""
-    included, skipped = plan_batch(now)
-    fragments = [
-        sheet.html if sheet else draft_fragment(journey, now=now) for journey, sheet in included
-    ]
-    for journey, sheet in included:
-        record_output(
-            journey, sheet, action="discharge.download", size=size, actor=actor, now=now, batch=True
-        )
-    return Batch(
-        pdf=pdf.write_pdf(fragments, size=size) if fragments else None,
-        included=included,
-        skipped=skipped,
     )

@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -15,13 +16,16 @@ from flask_login import current_user
 from tracker.auth.access import require_clinical_staff
 from tracker.clock import clinic_today, utcnow
 from tracker.db import db
-from tracker.discharge import content, pdf, services
-from tracker.discharge.forms import DraftForm
-from tracker.discharge.models import DischargeSheet
+from tracker.discharge import batch, content, jobs, pdf, services
+from tracker.discharge import today as todays
+from tracker.discharge.forms import BatchForm, DraftForm
+from tracker.discharge.models import DischargeBatch, DischargeSheet
 from tracker.errors import DomainError, NotFound, ValidationFailed
 from tracker.journeys.models import Journey
 
 bp = Blueprint("discharge", __name__)
+#: signed-off sheets listed on today's page before "show all" (those still to sign: every one)
+SIGNED_SHOWN = 25
 
 
 bp.before_request(require_clinical_staff)
@@ -29,7 +33,7 @@ bp.before_request(require_clinical_staff)
 
 @bp.app_template_global("discharge_sheets")
 def discharge_sheets(journey: Journey) -> list[DischargeSheet]:
-    return services.issued_sheets(journey)
+    return services.sheet_versions(journey)
 
 
 def _journey(journey_id: int) -> Journey:
@@ -91,6 +95,7 @@ def edit(journey_id: int):
         return _edit_page(journey, form, error.status)
     db.session.commit()
     if sheet is not None:
+        jobs.keep_sheet_pdf(current_app._get_current_object(), sheet.id, pdf.page_size(None))
         flash(f"Version {sheet.version} of the discharge sheet was issued.", "success")
     else:
         flash("The discharge sheet draft was saved.", "success")
@@ -187,7 +192,7 @@ def sheet_pdf(journey_id: int, sheet_id: int):
     journey = _journey(journey_id)
     sheet = _sheet(journey, sheet_id)
     size = pdf.page_size(request.args.get("size"))
-    data = pdf.write_pdf([sheet.html], size=size)
+    data = batch.sheet_pdf(sheet, size, now=utcnow())  # the kept PDF; made once
     _output(journey, sheet, "discharge.download", size)
     return _pdf_response(data, _filename(journey, f"v{sheet.version}"))
 
@@ -195,25 +200,68 @@ def sheet_pdf(journey_id: int, sheet_id: int):
 @bp.route("/discharge/today")
 def today():
     now = utcnow()
-    included, skipped = services.plan_batch(now)
+    leaving = todays.overview(now)
+    size = pdf.page_size(request.args.get("size"))
+    signed = [entry for entry in leaving if entry.signed]
+    show_all = request.args.get("all") == "1"
     return render_template(
         "discharge/today.html",
-        included=included,
-        skipped=skipped,
+        signed=signed,
+        signed_shown=signed if show_all else signed[:SIGNED_SHOWN],
+        unsigned=[entry for entry in leaving if not entry.signed],
         today=clinic_today(now),
-        size=pdf.page_size(request.args.get("size")),
+        size=size,
+        form=BatchForm(formdata=None, size=size),
     )
+
+
+@bp.post("/discharge/today/batch")
+def start_batch():
+    """Start preparing today's PDF and show its progress (the layout never holds this up)."""
+    form = BatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    size = pdf.page_size(form.size.data)
+    try:
+        prepared = todays.start_batch(
+            size=size, include_drafts=form.drafts.data, actor=current_user, now=utcnow()
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "info")
+        return redirect(url_for(".today", size=size), code=303)
+    db.session.commit()
+    jobs.start(current_app._get_current_object(), prepared.id)
+    return redirect(url_for(".batch_page", batch_id=prepared.id), code=303)
+
+
+def _batch(batch_id: int) -> DischargeBatch:
+    return db.get_or_404(DischargeBatch, batch_id)
+
+
+@bp.get("/discharge/batches/<int:batch_id>")
+def batch_page(batch_id: int):
+    prepared = _batch(batch_id)
+    return (
+        render_template("discharge/batch.html", batch=prepared, stalled=jobs.stalled(prepared)),
+        200,
+        {"Cache-Control": "no-store"},
+    )
+
+
+@bp.get("/discharge/batches/<int:batch_id>.pdf")
+def batch_pdf(batch_id: int):
+    prepared = _batch(batch_id)
+    if prepared.status != "ready":
+        return redirect(url_for(".batch_page", batch_id=prepared.id), code=303)
+    todays.record_download(prepared, actor=current_user, now=utcnow())
+    db.session.commit()
+    return _pdf_response(prepared.pdf, f"discharges-{prepared.day.isoformat()}.pdf")
 
 
 @bp.route("/discharge/today.pdf")
 def today_pdf():
-    now = utcnow()
+    """The former one-click download: the PDF is now prepared from today's page."""
     size = pdf.page_size(request.args.get("size"))
-    batch = services.batch_pdf(size=size, actor=current_user, now=now)
-    if batch.pdf is None:
-        db.session.rollback()
-        flash("No discharge sheet can be printed for today.", "info")
-        return redirect(url_for(".today", size=size), code=303)
-    db.session.commit()
-    day = clinic_today(now).isoformat()
-    return _pdf_response(batch.pdf, f"discharges-{day}.pdf")
+    flash("Prepare the PDF of today's signed-off sheets with the button below.", "info")
+    return redirect(url_for(".today", size=size), code=303)

@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from tracker.auth.models import StaffUser
 from tracker.clock import utcnow
@@ -43,6 +43,14 @@ class Journey(db.Model):
             sqlite_where=sa.text("status = 'active'"),
             postgresql_where=sa.text("status = 'active'"),
         ),
+        # The running journeys by stage and surgery date: stage counts, board columns, lists.
+        sa.Index(
+            "ix_journeys_active_stage_surgery_at",
+            "stage",
+            "surgery_at",
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,7 +68,7 @@ class Journey(db.Model):
     #: planned (then actual) start of surgery; empty until it is booked
     surgery_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: when the patient went home
-    discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     stage: Mapped[str] = mapped_column(sa.String(20), default="consultation", index=True)
     status: Mapped[str] = mapped_column(sa.String(12), default="active", index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -140,6 +148,14 @@ class Task(db.Model):
         sa.CheckConstraint(_in("status", TASK_STATUSES), name="status"),
         sa.CheckConstraint(_in("stage", STAGES), name="stage"),
         sa.UniqueConstraint("journey_id", "key", name="uq_tasks_journey_id_key"),
+        # Work still to do: open tasks of running journeys, by due day (the overdue list).
+        sa.Index(
+            "ix_tasks_to_do_due_on",
+            "due_on",
+            "id",
+            sqlite_where=sa.text("status = 'open' AND journey_active = 1"),
+            postgresql_where=sa.text("status = 'open' AND journey_active"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,6 +176,10 @@ class Task(db.Model):
     skip_reason: Mapped[str | None] = mapped_column(sa.Text)
     #: the last change to the row (exports use it to send only what changed)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: False once the journey ended (completed or cancelled): its open tasks are nobody's work.
+    #: A copy of the journey's status, so that the overdue list reads one index, not every
+    #: open task the clinic ever left behind.
+    journey_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     journey: Mapped[Journey] = relationship(back_populates="tasks")
     done_by: Mapped[StaffUser | None] = relationship()
@@ -222,3 +242,18 @@ class Note(db.Model):
 
     journey: Mapped[Journey] = relationship(back_populates="notes")
     author: Mapped[StaffUser | None] = relationship()
+
+
+@sa.event.listens_for(Journey.status, "set")
+def _tasks_follow_the_journey(journey: Journey, value, old, initiator) -> None:
+    """A journey that ends takes its open tasks off everyone's list (``Task.journey_active``)."""
+    if value == old:
+        return
+    session = object_session(journey)
+    if session is None:
+        tasks = journey.tasks
+    else:
+        with session.no_autoflush:
+            tasks = journey.tasks
+    for task in tasks:
+        task.journey_active = value == "active"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import diff, record
@@ -682,6 +683,27 @@ def stage_timeline(journey: Journey) -> list[StageView]:
             )
         )
     return views
+
+
+def journey_for_page(journey_id: int) -> Journey | None:
+    """A journey with everything its page shows, in a fixed handful of statements.
+
+    The people named on it (who did a task, moved a stage, wrote a note) come with it, so the
+    page runs the same statements however many colleagues worked on the journey.
+    """
+    return db.session.scalar(
+        sa.select(Journey)
+        .where(Journey.id == journey_id)
+        .options(
+            joinedload(Journey.patient),
+            joinedload(Journey.template),
+            joinedload(Journey.surgeon),
+            selectinload(Journey.tasks).joinedload(Task.done_by),
+            selectinload(Journey.transitions).joinedload(StageTransition.by),
+            selectinload(Journey.notes).joinedload(Note.author),
+            selectinload(Journey.appointments),
+        )
+    )
 
 
 def patient_history(journey: Journey, limit: int = 200) -> list[AuditEvent]:

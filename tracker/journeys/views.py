@@ -168,7 +168,7 @@ def _show(journey: Journey, *, status: int = 200, note_form=None, error: str | N
 
 @bp.route("/journeys/<int:journey_id>")
 def show(journey_id: int):
-    return _show(_journey(journey_id))
+    return _show(services.journey_for_page(journey_id) or abort(404))
 
 
 @bp.route("/patients/<int:patient_id>/journeys/new", methods=["GET", "POST"])

@@ -40,3 +40,7 @@ class PathwayTemplate(db.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+
+#: what a list needs of a journey's template: its name, not its (large) definition
+TEMPLATE_LABEL = (PathwayTemplate.slug, PathwayTemplate.version, PathwayTemplate.name)

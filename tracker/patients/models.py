@@ -18,6 +18,20 @@ class Patient(db.Model):
         sa.CheckConstraint("sex IN ('female', 'male', 'other', 'unknown')", name="sex"),
         sa.CheckConstraint("language IN ('en', 'id')", name="language"),
         sa.CheckConstraint("preferred_channel IN ('sms', 'email')", name="preferred_channel"),
+        # Search by any part of a name or MRN: a trigram index on PostgreSQL (pg_trgm); on
+        # SQLite the same declaration is a plain index on the three columns.
+        sa.Index(
+            "ix_patients_search",
+            "family_name",
+            "given_name",
+            "mrn",
+            postgresql_using="gin",
+            postgresql_ops={
+                "family_name": "gin_trgm_ops",
+                "given_name": "gin_trgm_ops",
+                "mrn": "gin_trgm_ops",
+            },
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,12 +1,13 @@
 """Create, correct and find patients."""
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import diff, record
@@ -15,7 +16,7 @@ from tracker.clock import clinic_today
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
 from tracker.journeys.models import Journey
-from tracker.pathways.models import STAGES, PathwayTemplate
+from tracker.pathways.models import STAGES, TEMPLATE_LABEL, PathwayTemplate
 from tracker.patients.models import CHANNELS, LANGUAGES, SEXES, Patient
 from tracker.reminders.planning import REPLAN_FIELDS, consent_changed
 from tracker.timeutil import is_valid_timezone
@@ -165,18 +166,26 @@ def update_patient(patient: Patient, values: dict[str, Any], *, actor, now: date
 
 
 def _matching(query: sa.Select, q: str | None) -> sa.Select:
+    """Patients whose name or MRN holds every word of ``q`` (any case).
+
+    ``ILIKE`` on PostgreSQL, where a trigram index answers it; ``lower() LIKE`` on SQLite.
+    """
     if q and q.strip():
-        terms = q.strip().split()
-        for term in terms:
-            like = f"%{term.lower()}%"
+        for term in q.strip().split():
+            like = f"%{_escape_like(term)}%"
             query = query.where(
                 sa.or_(
-                    sa.func.lower(Patient.given_name).like(like),
-                    sa.func.lower(Patient.family_name).like(like),
-                    sa.func.lower(Patient.mrn).like(like),
+                    Patient.given_name.ilike(like, escape="\\"),
+                    Patient.family_name.ilike(like, escape="\\"),
+                    Patient.mrn.ilike(like, escape="\\"),
                 )
             )
     return query
+
+
+def _escape_like(term: str) -> str:
+    """A search word matched literally: ``%`` and ``_`` are not wildcards to a person."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def search_query(q: str | None = None) -> sa.Select:
@@ -185,6 +194,20 @@ def search_query(q: str | None = None) -> sa.Select:
 
 
 NAME_ORDER = (Patient.family_name, Patient.given_name, Patient.id)
+
+
+def _name_order(q: str | None) -> tuple:
+    """Name order; after a search of 3+ letters, one the planner cannot read off an index.
+
+    Otherwise PostgreSQL walks the name index hoping to meet 25 matches soon, and for a name
+    late in the alphabet reads most of the clinic; the trigram index finds the matches at once
+    and sorting a few hundred of them costs nothing.
+    """
+    if q and any(len(term) >= 3 for term in q.split()):
+        return (Patient.family_name.concat(""), Patient.given_name, Patient.id)
+    return NAME_ORDER
+
+
 #: how the patient list can be sorted
 SORTS = ("name", "surgery", "stage")
 
@@ -219,6 +242,95 @@ def list_query(
     return query.order_by(*NAME_ORDER)
 
 
+def list_segments(
+    *,
+    q: str | None = None,
+    stage: str | None = None,
+    pathway: str | None = None,
+    surgeon_id: int | None = None,
+    sort: str = "name",
+) -> list[sa.Select]:
+    """The staff list as consecutive parts, each read in its own index order.
+
+    Sorted by name (the default) it is one part. Sorted by surgery date or stage, patients with
+    an active journey come first in that order, then everyone else by name; with a journey
+    filter only the first part is left.
+    """
+    if sort == "name" and not (stage or pathway or surgeon_id):
+        return [_matching(sa.select(Patient), q).order_by(*_name_order(q))]
+    if sort == "name":
+        return [list_query(q=q, stage=stage, pathway=pathway, surgeon_id=surgeon_id)]
+    active = sa.and_(Journey.patient_id == Patient.id, Journey.status == "active")
+    running = _matching(sa.select(Patient).join(Journey, active), q)
+    if stage:
+        running = running.where(Journey.stage == stage)
+    if pathway:
+        running = running.join(PathwayTemplate, PathwayTemplate.id == Journey.template_id).where(
+            PathwayTemplate.slug == pathway
+        )
+    if surgeon_id:
+        running = running.where(Journey.surgeon_id == surgeon_id)
+    if sort == "surgery":
+        running = running.order_by(Journey.surgery_at.asc().nulls_last(), *NAME_ORDER)
+    else:
+        rank = sa.case({s: i for i, s in enumerate(STAGES)}, value=Journey.stage)
+        running = running.order_by(rank, *NAME_ORDER)
+    if stage or pathway or surgeon_id:
+        return [running]
+    others = _matching(sa.select(Patient).where(~sa.exists().where(active)), q).order_by(
+        *NAME_ORDER
+    )
+    return [running, others]
+
+
+@dataclass
+class BoardColumn:
+    stage: str
+    #: the column's first cards: (patient, active journey), earliest surgery first
+    cards: list[tuple[Patient, Journey]]
+    #: every active journey at this stage that the filters let through
+    total: int
+
+
+def board(
+    *, q: str | None = None, pathway: str | None = None, surgeon_id: int | None = None, limit: int
+) -> list[BoardColumn]:
+    """Active journeys by stage, each column read on its own (a handful of statements)."""
+
+    def filtered(query: sa.Select) -> sa.Select:
+        query = _matching(query.join(Patient, Patient.id == Journey.patient_id), q)
+        query = query.where(Journey.status == "active")
+        if pathway:
+            query = query.join(PathwayTemplate, PathwayTemplate.id == Journey.template_id).where(
+                PathwayTemplate.slug == pathway
+            )
+        if surgeon_id:
+            query = query.where(Journey.surgeon_id == surgeon_id)
+        return query
+
+    totals = dict(
+        db.session.execute(
+            filtered(sa.select(Journey.stage, sa.func.count())).group_by(Journey.stage)
+        ).all()
+    )
+    columns = []
+    for stage in STAGES:
+        journeys = db.session.scalars(
+            filtered(sa.select(Journey))
+            .where(Journey.stage == stage)
+            .options(
+                contains_eager(Journey.patient),
+                joinedload(Journey.template).load_only(*TEMPLATE_LABEL),
+                joinedload(Journey.surgeon),
+            )
+            .order_by(Journey.surgery_at.asc().nulls_last(), Journey.id)
+            .limit(limit)
+        ).all()
+        cards = [(journey.patient, journey) for journey in journeys]
+        columns.append(BoardColumn(stage, cards, totals.get(stage, 0)))
+    return columns
+
+
 def active_journeys_for(patients: list[Patient]) -> dict[int, Journey]:
     """The active journey of each patient (by patient id), with template and surgeon loaded."""
     if not patients:
@@ -226,7 +338,9 @@ def active_journeys_for(patients: list[Patient]) -> dict[int, Journey]:
     rows = db.session.scalars(
         sa.select(Journey)
         .where(Journey.patient_id.in_([p.id for p in patients]), Journey.status == "active")
-        .options(joinedload(Journey.template), joinedload(Journey.surgeon))
+        .options(
+            joinedload(Journey.template).load_only(*TEMPLATE_LABEL), joinedload(Journey.surgeon)
+        )
     )
     return {journey.patient_id: journey for journey in rows}
 
@@ -237,7 +351,9 @@ def journeys_of(patient: Patient) -> list[Journey]:
         db.session.scalars(
             sa.select(Journey)
             .where(Journey.patient_id == patient.id)
-            .options(joinedload(Journey.template), joinedload(Journey.surgeon))
+            .options(
+                joinedload(Journey.template).load_only(*TEMPLATE_LABEL), joinedload(Journey.surgeon)
+            )
             .order_by(Journey.started_at.desc(), Journey.id.desc())
         )
     )

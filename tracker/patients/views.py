@@ -8,7 +8,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
-from tracker.journeys.models import Journey
+from tracker.paging import paginate_segments
 from tracker.pathways.models import STAGES
 from tracker.pathways.services import latest_templates
 from tracker.patients import services
@@ -17,7 +17,8 @@ from tracker.patients.models import Patient
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 PAGE_SIZE = 25
-BOARD_LIMIT = 200
+#: cards shown per stage column; the column's count says how many there are
+BOARD_LIMIT = 40
 
 
 def _filters() -> dict:
@@ -43,14 +44,14 @@ def _filter_options() -> dict:
 @clinical_required
 def index():
     filters = _filters()
-    query = services.list_query(
+    segments = services.list_segments(
         q=filters["q"],
         stage=filters["stage"],
         pathway=filters["pathway"],
         surgeon_id=filters["surgeon"],
         sort=filters["sort"],
     )
-    page = db.paginate(query, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    page = paginate_segments(segments, per_page=PAGE_SIZE)
     return render_template(
         "patients/index.html",
         page=page,
@@ -64,19 +65,14 @@ def index():
 @clinical_required
 def board():
     filters = _filters()
-    query = services.list_query(
-        q=filters["q"], pathway=filters["pathway"], surgeon_id=filters["surgeon"], sort="surgery"
-    ).where(Journey.id.is_not(None))
-    patients = list(db.session.scalars(query.limit(BOARD_LIMIT)))
-    journeys = services.active_journeys_for(patients)
-    columns = {stage: [] for stage in STAGES}
-    for patient in patients:
-        columns[journeys[patient.id].stage].append((patient, journeys[patient.id]))
+    columns = services.board(
+        q=filters["q"], pathway=filters["pathway"], surgeon_id=filters["surgeon"], limit=BOARD_LIMIT
+    )
     return render_template(
         "patients/board.html",
         columns=columns,
         filters=filters,
-        truncated=len(patients) == BOARD_LIMIT,
+        limit=BOARD_LIMIT,
         **_filter_options(),
     )
 

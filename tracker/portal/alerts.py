@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -357,18 +357,34 @@ def resolve(alert: Alert, note: str, *, actor: StaffUser, now: datetime) -> Aler
 
 
 def queue(status: str = "unresolved", limit: int = 200) -> list[Alert]:
-    """The coordinator's queue: urgent first, then newest first."""
-    query = sa.select(Alert)
-    if status == "unresolved":
-        query = query.where(Alert.status != "resolved")
-    else:
-        query = query.where(Alert.status == status)
-    level = sa.case({s: n for n, s in enumerate(SEVERITY_ORDER)}, value=Alert.severity, else_=9)
-    return list(
-        db.session.scalars(
-            query.order_by(level, Alert.created_at.desc(), Alert.id.desc()).limit(limit)
+    """The coordinator's queue: urgent first, then high, then normal; newest first in each.
+
+    Each level is found apart, newest first along an index (one ordering by level would sort
+    every resolved alert); then the page's alerts are loaded with their patient, check-in and
+    staff in one statement.
+    """
+    where = Alert.status != "resolved" if status == "unresolved" else Alert.status == status
+    newest = (Alert.created_at.desc(), Alert.id.desc())
+    ids: list[int] = []
+    for severity in SEVERITY_ORDER:  # one statement each, whatever the data
+        ids += db.session.scalars(
+            sa.select(Alert.id)
+            .where(where, Alert.severity == severity)
+            .order_by(*newest)
+            .limit(max(limit - len(ids), 0))
+        ).all()
+    loaded = db.session.scalars(
+        sa.select(Alert)
+        .where(Alert.id.in_(ids))
+        .options(
+            joinedload(Alert.patient),
+            joinedload(Alert.check_in),
+            joinedload(Alert.acknowledged_by),
+            joinedload(Alert.resolved_by),
         )
     )
+    by_id = {alert.id: alert for alert in loaded}
+    return [by_id[i] for i in ids]
 
 
 def open_counts() -> dict[str, int]:

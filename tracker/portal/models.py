@@ -156,6 +156,8 @@ class Alert(db.Model):
         sa.CheckConstraint(_in("severity", ALERT_SEVERITIES), name="severity"),
         sa.CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
         sa.Index("ix_portal_alerts_status_created_at", "status", "created_at"),
+        # The queue: urgent ones first, each part newest first.
+        sa.Index("ix_portal_alerts_status_severity_created_at", "status", "severity", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -364,6 +365,7 @@ def check_ins(journey: Journey, limit: int | None = None) -> list[CheckIn]:
     query = (
         sa.select(CheckIn)
         .where(CheckIn.journey_id == journey.id)
+        .options(joinedload(CheckIn.entered_by_user))
         .order_by(CheckIn.day.desc(), CheckIn.recorded_at.desc(), CheckIn.id.desc())
     )
     if limit:

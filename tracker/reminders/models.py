@@ -45,6 +45,8 @@ class Reminder(db.Model):
         sa.CheckConstraint("attempts >= 0", name="attempts"),
         # What the dispatchers poll: due rows by time.
         sa.Index("ix_reminders_status_next_attempt_at", "status", "next_attempt_at"),
+        # The outbox filtered by status, newest first.
+        sa.Index("ix_reminders_status_due_at", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

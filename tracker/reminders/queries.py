@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from tracker.db import db
 from tracker.journeys.models import Journey
@@ -19,6 +19,7 @@ def journey_reminders(journey: Journey) -> list[Reminder]:
         db.session.scalars(
             sa.select(Reminder)
             .where(Reminder.journey_id == journey.id)
+            .options(joinedload(Reminder.appointment))
             .order_by(Reminder.due_at, Reminder.id)
         )
     )
@@ -50,11 +51,19 @@ class OutboxFilters:
     day: date | None = None
 
 
-def outbox_query(filters: OutboxFilters, tz: ZoneInfo) -> sa.Select:
-    """The clinic outbox: failures and unclear sends first, then the newest."""
-    query = sa.select(Reminder).join(Reminder.patient).options(selectinload(Reminder.patient))
-    if filters.status:
-        query = query.where(Reminder.status == filters.status)
+def outbox_segments(filters: OutboxFilters, tz: ZoneInfo) -> list[sa.Select]:
+    """The clinic outbox: failures and unclear sends first, then the newest.
+
+    Two parts read one after the other (``tracker.paging.paginate_segments``): problems, few and
+    found by status, then everything else newest first along the due-time index; one ``ORDER
+    BY`` over both would sort every reminder the clinic ever planned.
+    """
+    # An outer join (joinedload) keeps the reminders the driving table, read along the index.
+    query = (
+        sa.select(Reminder)
+        .options(joinedload(Reminder.patient), joinedload(Reminder.appointment))
+        .order_by(Reminder.due_at.desc(), Reminder.id.desc())
+    )
     if filters.channel:
         query = query.where(Reminder.channel == filters.channel)
     if filters.audience:
@@ -62,14 +71,25 @@ def outbox_query(filters: OutboxFilters, tz: ZoneInfo) -> sa.Select:
     if filters.day is not None:
         start = at_local(filters.day, time(0), tz)
         query = query.where(Reminder.due_at >= start, Reminder.due_at < start + timedelta(1))
-    for term in (filters.q or "").split():
-        like = f"%{term.lower()}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(Patient.given_name).like(like),
-                sa.func.lower(Patient.family_name).like(like),
-                sa.func.lower(Patient.mrn).like(like),
+    if (filters.q or "").split():
+        # The patients first (few), then their reminders: not every reminder's patient's name.
+        patients = sa.select(Patient.id)
+        for term in filters.q.split():
+            like = f"%{term.lower()}%"
+            patients = patients.where(
+                sa.or_(
+                    sa.func.lower(Patient.given_name).like(like),
+                    sa.func.lower(Patient.family_name).like(like),
+                    sa.func.lower(Patient.mrn).like(like),
+                )
             )
-        )
-    problems_first = sa.case((Reminder.status.in_(PROBLEM_STATUSES), 0), else_=1)
-    return query.order_by(problems_first, Reminder.due_at.desc(), Reminder.id.desc())
+        query = query.where(Reminder.patient_id.in_(patients))
+    newest = (Reminder.status, Reminder.due_at.desc(), Reminder.id.desc())  # the status index
+    if filters.status:
+        return [query.where(Reminder.status == filters.status).order_by(None).order_by(*newest)]
+    # Problems by kind (failed, then unclear), each newest first: read off the status index.
+    problems = query.where(Reminder.status.in_(PROBLEM_STATUSES)).order_by(None)
+    return [
+        problems.order_by(*newest),
+        query.where(Reminder.status.not_in(PROBLEM_STATUSES)),
+    ]

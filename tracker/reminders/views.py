@@ -23,6 +23,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.extensions import csrf
+from tracker.paging import paginate_segments
 from tracker.reminders import actions, planning, queries
 from tracker.reminders.models import AUDIENCES, CHANNELS, STATUSES, Reminder
 from tracker.timeutil import clinic_tz
@@ -52,9 +53,7 @@ def _filters() -> queries.OutboxFilters:
 @clinical_required
 def index():
     filters = _filters()
-    page = db.paginate(
-        queries.outbox_query(filters, clinic_tz()), per_page=PAGE_SIZE, error_out=False
-    )
+    page = paginate_segments(queries.outbox_segments(filters, clinic_tz()), per_page=PAGE_SIZE)
     return render_template(
         "reminders/outbox.html",
         page=page,
