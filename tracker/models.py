@@ -1,12 +1,12 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
 from tracker.audit.models import AuditEvent
-from tracker.auth.models import ApiToken, StaffUser
+from tracker.auth.models import ApiToken, ClinicSetting, RecoveryCode, StaffUser
 from tracker.discharge.models import DischargeDraft, DischargeSheet
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
 from tracker.pathways.models import PathwayTemplate
 from tracker.patients.models import Patient
-from tracker.portal.models import Alert, CheckIn, MilestoneRecord, PortalInvitation
+from tracker.portal.models import Alert, CheckIn, MilestoneRecord, PortalInvitation, PortalSession
 from tracker.reminders.models import Reminder
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Alert",
     "AuditEvent",
     "CheckIn",
+    "ClinicSetting",
     "DischargeDraft",
     "DischargeSheet",
     "Journey",
@@ -23,6 +24,8 @@ __all__ = [
     "PathwayTemplate",
     "Patient",
     "PortalInvitation",
+    "PortalSession",
+    "RecoveryCode",
     "Reminder",
     "StageTransition",
     "StaffUser",

@@ -29,6 +29,7 @@ from tracker.discharge.views import bp as discharge_bp
 from tracker.extensions import login_manager
 from tracker.journeys.views import bp as journeys_bp
 from tracker.patients.views import bp as patients_bp
+from tracker.portal import device_views as portal_device_views
 from tracker.portal import staff_views as portal_staff_views
 from tracker.portal import views as portal_views
 from tracker.timeutil import clinic_tz
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     discharge_bp,
     portal_views.bp,
     portal_staff_views.bp,
+    portal_device_views.bp,
 )
 STAGE_LABELS = {
     "consultation": "Consultation",
@@ -63,7 +65,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.before_request(end_idle_session)
     app.add_url_rule("/healthz", "healthz", healthz)
-    for code in (400, 403, 404, 405, 429, 500):
+    for code in (400, 403, 404, 405, 422, 429, 500):
         app.register_error_handler(code, error_page)
     app.jinja_env.filters.update(
         local_datetime=local_datetime,
@@ -171,10 +173,16 @@ def healthz():
 def error_page(error):
     db.session.rollback()
     code = getattr(error, "code", 500) or 500
+    # Keep the error's own headers: Allow on a 405, Retry-After on a 429.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return jsonify(
-            code=code,
-            status=getattr(error, "name", "Error"),
-            message=getattr(error, "description", "Something went wrong."),
-        ), code
-    return render_template("errors/error.html", error=error, code=code), code
+        return (
+            jsonify(
+                code=code,
+                status=getattr(error, "name", "Error"),
+                message=getattr(error, "description", "Something went wrong."),
+            ),
+            code,
+            headers,
+        )
+    return render_template("errors/error.html", error=error, code=code), code, headers
