@@ -19,6 +19,7 @@ from flask import (
 from flask_login import logout_user
 
 from tracker import models  # noqa: F401  (every table known to the metadata)
+from tracker.audit.views import bp as audit_bp
 from tracker.auth.models import StaffUser
 from tracker.auth.views import SEEN_KEY, clear_session
 from tracker.auth.views import bp as auth_bp
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     portal_views.bp,
     portal_staff_views.bp,
     portal_device_views.bp,
+    audit_bp,
 )
 STAGE_LABELS = {
     "consultation": "Consultation",

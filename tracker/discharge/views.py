@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from tracker.audit.services import record_read
 from tracker.auth.access import require_clinical_staff
 from tracker.clock import clinic_today, utcnow
 from tracker.db import db
@@ -66,6 +67,7 @@ def edit(journey_id: int):
     journey = _journey(journey_id)
     draft = services.draft_for(journey)
     if request.method == "GET":
+        record_read("discharge.view", journey, actor=current_user, patient_id=journey.patient_id)
         form = DraftForm(
             data={
                 "language": draft.language if draft else journey.patient.language,
@@ -196,6 +198,11 @@ def sheet_pdf(journey_id: int, sheet_id: int):
 def today():
     now = utcnow()
     included, skipped = services.plan_batch(now)
+    record_read(
+        "discharge.list",
+        actor=current_user,
+        details={"shown": [j.patient_id for j, _sheet in included + skipped]},
+    )
     return render_template(
         "discharge/today.html",
         included=included,

@@ -673,7 +673,7 @@ def patient_history(journey: Journey, limit: int = 200) -> list[AuditEvent]:
     return list(
         db.session.scalars(
             sa.select(AuditEvent)
-            .where(AuditEvent.patient_id == journey.patient_id)
+            .where(AuditEvent.patient_id == journey.patient_id, AuditEvent.kind == "change")
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )
