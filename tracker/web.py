@@ -21,6 +21,7 @@ from flask_login import logout_user
 from tracker import models  # noqa: F401  (every table known to the metadata)
 from tracker.audit.views import bp as audit_bp
 from tracker.auth.models import StaffUser
+from tracker.auth.two_factor_views import bp as two_factor_bp
 from tracker.auth.views import SEEN_KEY, clear_session
 from tracker.auth.views import bp as auth_bp
 from tracker.clock import utcnow
@@ -37,6 +38,7 @@ from tracker.timeutil import clinic_tz
 
 BLUEPRINTS = (
     auth_bp,
+    two_factor_bp,
     dashboard_bp,
     patients_bp,
     journeys_bp,
