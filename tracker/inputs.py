@@ -20,11 +20,39 @@ from werkzeug.wrappers import Response
 ID_MAX = 2**31 - 1
 
 
+#: the largest page number a list accepts (past the last page is just an empty page)
+PAGE_MAX = 100_000
+
+
+def _digits_up_to(limit: int) -> str:
+    """A regular expression matching exactly the whole numbers from 0 to ``limit``."""
+    text = str(limit)
+    parts = [rf"\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, char in enumerate(text):
+        low, high = (1 if i == 0 else 0), int(char) - 1
+        if high >= low:
+            rest = len(text) - i - 1
+            parts.append(f"{text[:i]}[{low}-{high}]" + (rf"\d{{{rest}}}" if rest else ""))
+    parts.append(text)
+    return "(?:" + "|".join(parts) + ")"
+
+
 class IdConverter(IntegerConverter):
-    """``<int:…>`` with an upper bound: an id past the database's range matches no route."""
+    """``<int:…>`` up to the database's largest id. A longer number matches no route at all,
+    so it is a 404 (a converter that refused it after matching could make it a 405)."""
+
+    regex = _digits_up_to(ID_MAX)
 
     def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def page_number() -> int:
+    """The ``page`` query argument as a list page from 1 to PAGE_MAX (1 when it is not one)."""
+    value = request.args.get("page", "")
+    if not value.isdigit() or len(value) > 6:
+        return 1
+    return min(max(int(value), 1), PAGE_MAX)
 
 
 def init_app(app: Flask) -> None:

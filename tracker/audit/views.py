@@ -13,11 +13,11 @@ from tracker.audit.services import record_read
 from tracker.auth.access import admin_required
 from tracker.clock import clinic_today
 from tracker.db import db
+from tracker.inputs import page_number
 
 bp = Blueprint("audit", __name__)
 
 PAGE_SIZE = 50
-PAGE_MAX = 10_000
 #: rows in one CSV export; narrow the filters for more
 EXPORT_LIMIT = 100_000
 
@@ -85,11 +85,6 @@ def _filters() -> tuple[AuditFilterForm, queries.AuditFilters | None]:
     )
 
 
-def _page_number() -> int:
-    value = request.args.get("page", "1")
-    return min(int(value), PAGE_MAX) if value.isdigit() and int(value) > 0 else 1
-
-
 @bp.get("/admin/audit")
 @admin_required
 def index():
@@ -98,7 +93,7 @@ def index():
     if filters is not None:
         page = db.paginate(
             queries.events_query(filters),
-            page=_page_number(),
+            page=page_number(),
             per_page=PAGE_SIZE,
             max_per_page=PAGE_SIZE,
             error_out=False,

@@ -237,7 +237,7 @@ def reschedule(journey_id: int):
                     journey, new_at, actor=current_user, now=utcnow(), reason=form.reason.data
                 )
                 return _done(journey, f"Surgery moved; {len(moved)} item(s) moved with it.")
-            moves = services.plan_reschedule(journey, new_at)
+            moves = services.plan_reschedule(journey, new_at, utcnow())
             form.confirmed.data = "yes"
             return render_template(
                 "journeys/reschedule.html", form=form, journey=journey, moves=moves, new_at=new_at

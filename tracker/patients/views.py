@@ -9,6 +9,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
+from tracker.inputs import page_number
 from tracker.journeys.models import Journey
 from tracker.pathways.models import STAGES
 from tracker.pathways.services import latest_templates
@@ -51,7 +52,9 @@ def index():
         surgeon_id=filters["surgeon"],
         sort=filters["sort"],
     )
-    page = db.paginate(query, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(
+        query, page=page_number(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False
+    )
     _record_list(filters, [patient.id for patient in page.items], page.total)
     return render_template(
         "patients/index.html",

@@ -24,6 +24,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.extensions import csrf
+from tracker.inputs import page_number
 from tracker.reminders import actions, planning, queries
 from tracker.reminders.models import AUDIENCES, CHANNELS, STATUSES, Reminder
 from tracker.timeutil import clinic_tz
@@ -54,7 +55,10 @@ def _filters() -> queries.OutboxFilters:
 def index():
     filters = _filters()
     page = db.paginate(
-        queries.outbox_query(filters, clinic_tz()), per_page=PAGE_SIZE, error_out=False
+        queries.outbox_query(filters, clinic_tz()),
+        page=page_number(),
+        per_page=PAGE_SIZE,
+        error_out=False,
     )
     record_read(
         "reminder.list",
