@@ -50,7 +50,6 @@ def test_opening_a_patient_leaves_one_read_row(staff, coordinator, make_patient,
     [
         ("/journeys/{journey}", "journey.view"),
         ("/journeys/{journey}/discharge", "discharge.view"),
-        ("/journeys/{journey}/discharge/print", "discharge.print"),
     ],
 )
 def test_journey_pages_and_sheets_are_reads_of_the_patient(staff, make_journey, url, action):

@@ -63,8 +63,9 @@ def normalize_levels(levels: str) -> str:
 
 
 #: how far from today an appointment or a surgery may be booked: further is a typo (a wrong
-#: year), not a plan; follow-ups reach about two years after surgery
-BOOKABLE_PAST = timedelta(days=365)
+#: year), not a plan; follow-ups reach about two years after surgery, and past visits are
+#: recorded afterwards
+BOOKABLE_PAST = timedelta(days=2 * 365)
 BOOKABLE_FUTURE = timedelta(days=3 * 365)
 
 
@@ -73,7 +74,7 @@ def _check_bookable(field: str, when: datetime, now: datetime | None, errors: Fi
     if now is None or when.tzinfo is None:
         return
     if when < now - BOOKABLE_PAST:
-        errors.add(field, "That is more than a year ago; check the year.")
+        errors.add(field, "That is more than two years ago; check the year.")
     elif when > now + BOOKABLE_FUTURE:
         errors.add(field, "That is more than three years ahead; check the year.")
 
@@ -101,7 +102,8 @@ def _check_details(
         errors.add("surgeon", "The surgeon must be an active clinician.")
     if details.surgery_at is not None:
         _check_surgery_time(details.surgery_at, details.consultation_date, errors)
-        _check_bookable("surgery_at", details.surgery_at, now, errors)
+        if "surgery_at" not in errors.errors:
+            _check_bookable("surgery_at", details.surgery_at, now, errors)
     errors.raise_if_any()
     details.levels = levels
 
@@ -384,7 +386,8 @@ def plan_reschedule(
     _require_active(journey)
     errors = FieldErrors()
     _check_surgery_time(new_surgery_at, journey.consultation_date, errors)
-    _check_bookable("surgery_at", new_surgery_at, now, errors)
+    if "surgery_at" not in errors.errors:
+        _check_bookable("surgery_at", new_surgery_at, now, errors)
     errors.raise_if_any()
     if journey.stage_index > STAGES.index("procedure"):
         raise Conflict("The surgery has already taken place; it cannot be rescheduled.")
