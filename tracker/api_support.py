@@ -142,7 +142,10 @@ def json_errors(blueprint) -> None:
 class Instant(fields.DateTime):
     """An ISO 8601 instant: read without an offset as clinic wall-clock time, written in UTC."""
 
-    default_error_messages = {"date_only": "Give a date and a time, e.g. 2026-12-10T08:30."}
+    default_error_messages = {
+        "date_only": "Give a date and a time, e.g. 2026-12-10T08:30.",
+        "out_of_range": "That date and time is out of range; check the year.",
+    }
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str) and len(value.strip()) <= 10:
@@ -151,7 +154,8 @@ class Instant(fields.DateTime):
         try:
             return parse_local_or_aware(parsed, clinic_tz())
         except (OverflowError, ValueError):
-            raise self.make_error("invalid") from None
+            # Found by Schemathesis: 0001-01-01T00:00+00:01 is before the first UTC instant.
+            raise self.make_error("out_of_range") from None
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else iso_utc(value)

@@ -213,3 +213,17 @@ def test_page_numbers_of_any_size_are_harmless(staff, client, api_headers, page)
     assert staff.get(f"/outbox/?page={page}").status_code == 200
     response = client.get(f"/api/v1/patients?page={page}", headers=api_headers())
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("starts_at", ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:00-00:01"])
+def test_instants_past_the_calendars_ends_are_a_422(client, api_headers, make_journey, starts_at):
+    journey = make_journey()
+    response = client.post(
+        f"/api/v1/journeys/{journey.id}/appointments",
+        json={"kind": "other", "title": "Physio", "starts_at": starts_at},
+        headers=api_headers(),
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["json"]["starts_at"] == [
+        "That date and time is out of range; check the year."
+    ]
