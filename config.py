@@ -126,12 +126,28 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "id")
 
+    # Security (README "Security"). The configuration's own name, for start-up checks.
+    ENV_NAME = "development"
+    #: portal sessions end after this many days without a visit, and this many after sign-in
+    PORTAL_IDLE_DAYS = int(os.environ.get("PORTAL_IDLE_DAYS", "14"))
+    PORTAL_SESSION_DAYS = int(os.environ.get("PORTAL_SESSION_DAYS", "30"))
+    #: failed staff sign-ins (and two-factor codes) allowed per address
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "20 per minute;100 per hour")
+    #: failed attempts before an account waits 1 minute, then 2, 4, … up to the maximum
+    LOGIN_LOCK_AFTER = int(os.environ.get("LOGIN_LOCK_AFTER", "5"))
+    LOGIN_LOCK_MAX_MINUTES = int(os.environ.get("LOGIN_LOCK_MAX_MINUTES", "30"))
+    #: proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none)
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    #: Strict-Transport-Security on HTTPS answers
+    HSTS_ENABLED = _bool("HSTS_ENABLED", False)
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
 
 
 class TestingConfig(Config):
+    ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = True
@@ -151,7 +167,9 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    ENV_NAME = "production"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    HSTS_ENABLED = _bool("HSTS_ENABLED", True)
 
     @classmethod
     def check(cls) -> None:

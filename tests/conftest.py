@@ -6,11 +6,13 @@ Alembic migrations (so they are exercised too); after each test every table is e
 """
 
 import os
+import re
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -21,6 +23,7 @@ from sqlalchemy.engine import make_url
 from tracker import create_app
 from tracker.auth.models import StaffUser
 from tracker.auth.services import create_token, hash_password
+from tracker.clock import utcnow
 from tracker.db import db
 from tracker.journeys.services import JourneyDetails, start_journey
 from tracker.pathways.services import latest_template, load_directory
@@ -29,6 +32,29 @@ from tracker.patients.models import Patient
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in the demo clinic (Asia/Jakarta)
+#: the authenticator secret of every admin the tests make (admins need two-factor sign-in)
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def totp_code(user: StaffUser) -> str:
+    """The next code the app accepts for ``user``: never one it has already used."""
+    row = db.session.get(StaffUser, user.id)
+    db.session.refresh(row)
+    totp = pyotp.TOTP(row.totp_secret)
+    current = totp.timecode(utcnow())
+    step = current - 1 if row.totp_last_step is None else max(current - 1, row.totp_last_step + 1)
+    assert step <= current + 1, "signed in too often within a minute to have a fresh code"
+    return totp.generate_otp(step)
+
+
+def finish_two_factor(client, user: StaffUser, response):
+    """After a password sign-in: type the authenticator code when the app asks for one."""
+    if response.status_code != 303 or response.headers["Location"] != "/sign-in/code":
+        return response
+    page = client.get("/sign-in/code").get_data(as_text=True)
+    token = _CSRF.search(page).group(1)
+    return client.post("/sign-in/code", data={"code": totp_code(user), "csrf_token": token})
 
 
 CLOCK_VARIABLE = "TRACKER_TEST_CLOCK"
@@ -174,6 +200,8 @@ def make_user(app) -> Callable[..., StaffUser]:
             "role": role,
             "password_hash": _PASSWORD_HASH,
         }
+        if role == "admin":  # enrolled, as two-factor sign-in is required for admins
+            values.update(totp_secret=TOTP_SECRET, totp_enabled_at=NOW)
         values.update(overrides)
         user = StaffUser(**values)
         db.session.add(user)

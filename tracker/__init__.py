@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 import config
-from tracker import api, cli, extensions, fhir, web
+from tracker import api, cli, extensions, fhir, inputs, security, web
 from tracker.portal.locale import select_locale
 from tracker.reminders import setup as reminders
 
@@ -23,6 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(exist_ok=True)
 
+    security.init_app(app)
+    inputs.init_app(app)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)

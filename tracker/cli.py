@@ -1,6 +1,7 @@
 """Command-line tools: ``flask --app tracker <group> <command>``."""
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from tracker.auth import two_factor
 from tracker.auth.models import ROLES
 from tracker.auth.services import create_token, revoke_token, token_by_prefix, user_by_email
 from tracker.auth.services import create_user as create_staff_user
@@ -46,15 +48,52 @@ def fail(error: DomainError) -> None:
 @click.argument("email")
 @click.option("--name", prompt="Full name", help="The person's name as shown to colleagues.")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-@click.password_option(help="Asked for twice, hidden, when not given.")
-def create_user(email: str, name: str, role: str, password: str) -> None:
-    """Add a staff user."""
+def create_user(email: str, name: str, role: str) -> None:
+    """Add a staff user. The password is asked for (twice, hidden), or read from the first
+    line of standard input when that is not a terminal; never from the command line, where
+    the process list would show it."""
+    password = read_password()
     try:
         user = create_staff_user(email, name, role, password, now=utcnow())
     except DomainError as error:
         fail(error)
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}.")
+    if user.role == "admin":
+        click.echo("They set up two-factor sign-in (an authenticator app) at their first sign-in.")
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def read_password() -> str:
+    if interactive():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise click.ClickException("Give the password on the first line of standard input.")
+    return line
+
+
+@users.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Remove a user's authenticator and recovery codes (e.g. the only admin lost their phone);
+    they set up a new one at their next sign-in."""
+    user = user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No staff user {email}.")
+    two_factor.disable(user, actor=_CommandLine(), now=utcnow())
+    db.session.commit()
+    click.echo(f"Two-factor sign-in of {user.email} was reset; they set it up at next sign-in.")
+
+
+class _CommandLine:
+    """The actor of a command-line change, for the audit trail."""
+
+    id = None
+    name = "command line"
 
 
 @tokens.command("create")

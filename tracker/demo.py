@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from tracker.audit.services import record_read
 from tracker.auth.models import StaffUser
 from tracker.auth.services import create_user, user_by_email
 from tracker.db import db
@@ -33,8 +34,9 @@ from tracker.patients.services import create_patient
 from tracker.portal import alerts as portal_alerts
 from tracker.portal import links as portal_links
 from tracker.portal import services as portal
+from tracker.portal import sessions as portal_sessions
 from tracker.portal.alerts import run_daily_checks
-from tracker.portal.models import Alert, CheckIn
+from tracker.portal.models import Alert, CheckIn, PortalSession
 from tracker.reminders.notices import patient_channel
 from tracker.timeutil import at_local, clinic_tz
 
@@ -693,6 +695,45 @@ def _create_reach(demo: Demo) -> Iterator[None]:
     yield
 
 
+def _reads_done(demo: Demo) -> bool:
+    return db.session.scalar(sa.select(PortalSession.id).limit(1)) is not None
+
+
+#: a phone and a laptop, as browsers name themselves
+_DEVICES = (
+    "Mozilla/5.0 (Linux; Android 14; SM-A546E) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+)
+
+
+def _create_reads_and_devices(demo: Demo) -> Iterator[None]:
+    """Who opened which record over the last days (the audit trail counts reads), and the
+    recovering patients' phones signed in to the portal (the journey page lists them)."""
+    rng = random.Random(SEED + 12)
+    staff = [demo.staff(key) for key in ("citra", "nadia", "hartono", "maya", "daniel")]
+    journeys = db.session.scalars(
+        sa.select(Journey).join(Patient).where(Patient.mrn.like("DEMO-%")).order_by(Journey.id)
+    ).all()
+    for journey in journeys:
+        for _ in range(rng.randint(1, 3)):
+            when = demo.now - timedelta(days=rng.randint(0, 6), minutes=rng.randint(0, 600))
+            who = rng.choice(staff)
+            action = rng.choice(("patient.view", "journey.view", "journey.view"))
+            obj = journey.patient if action == "patient.view" else journey
+            event = record_read(action, obj, actor=who, patient_id=journey.patient_id, now=when)
+            event.ip_address = f"10.20.0.{rng.randint(20, 60)}"
+        invitation = portal.active_invitation(journey, now=demo.now)
+        if invitation is not None:
+            first = min(invitation.created_at + timedelta(hours=2), demo.now)
+            device, _token = portal_sessions.start(
+                invitation, now=first, user_agent=rng.choice(_DEVICES), ip="182.253.14.7"
+            )
+            device.last_seen_at = max(first, demo.now - timedelta(hours=rng.randint(1, 30)))
+        yield
+
+
 #: the demo, in order; a later feature appends its own step here
 STEPS: list[Step] = [
     Step("pathway templates", _pathways_done, lambda demo: 1, _load_pathways),
@@ -706,6 +747,12 @@ STEPS: list[Step] = [
     ),
     Step("discharge sheets and 6-week scores", _records_done, _records_size, _create_records),
     Step("on-duty contacts and urgent alerts", _reach_done, lambda demo: 2, _create_reach),
+    Step(
+        "record views and portal devices",
+        _reads_done,
+        lambda demo: len(demo.cases),
+        _create_reads_and_devices,
+    ),
 ]
 
 

@@ -1,14 +1,21 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
 from tracker.audit.models import AuditEvent
-from tracker.auth.models import ApiToken, StaffUser
+from tracker.auth.models import ApiToken, ClinicSetting, RecoveryCode, StaffUser
 from tracker.discharge.models import DischargeBatch, DischargeDraft, DischargeSheet, SheetPdf
 from tracker.fhir.models import ExportJob
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
 from tracker.on_duty.models import OnDutyContact
 from tracker.pathways.models import PathwayTemplate
 from tracker.patients.models import Patient
-from tracker.portal.models import Alert, CheckIn, MilestoneRecord, PortalInvitation, PortalLink
+from tracker.portal.models import (
+    Alert,
+    CheckIn,
+    MilestoneRecord,
+    PortalInvitation,
+    PortalLink,
+    PortalSession,
+)
 from tracker.reminders.models import Reminder
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "AuditEvent",
     "CheckIn",
     "DischargeBatch",
+    "ClinicSetting",
     "DischargeDraft",
     "DischargeSheet",
     "ExportJob",
@@ -29,6 +37,8 @@ __all__ = [
     "Patient",
     "PortalInvitation",
     "PortalLink",
+    "PortalSession",
+    "RecoveryCode",
     "Reminder",
     "SheetPdf",
     "StageTransition",

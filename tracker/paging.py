@@ -13,9 +13,9 @@ from math import ceil
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request
 
 from tracker.db import db
+from tracker.inputs import page_number
 
 COUNT_CAP = 1_000
 
@@ -69,8 +69,7 @@ class Page:
 
 
 def requested_page() -> int:
-    value = request.args.get("page", "1")
-    return max(1, int(value)) if value.isdigit() else 1
+    return page_number()
 
 
 def bounded_count(query: sa.Select, cap: int = COUNT_CAP) -> tuple[int, bool]:

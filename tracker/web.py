@@ -19,7 +19,9 @@ from flask import (
 from flask_login import logout_user
 
 from tracker import models  # noqa: F401  (every table known to the metadata)
+from tracker.audit.views import bp as audit_bp
 from tracker.auth.models import StaffUser
+from tracker.auth.two_factor_views import bp as two_factor_bp
 from tracker.auth.views import SEEN_KEY, clear_session
 from tracker.auth.views import bp as auth_bp
 from tracker.clock import utcnow
@@ -32,12 +34,14 @@ from tracker.journeys.views import bp as journeys_bp
 from tracker.on_duty.views import bp as on_duty_bp
 from tracker.patients.views import bp as patients_bp
 from tracker.portal import access_log as portal_access_log
+from tracker.portal import device_views as portal_device_views
 from tracker.portal import staff_views as portal_staff_views
 from tracker.portal import views as portal_views
 from tracker.timeutil import clinic_tz
 
 BLUEPRINTS = (
     auth_bp,
+    two_factor_bp,
     dashboard_bp,
     patients_bp,
     journeys_bp,
@@ -46,6 +50,8 @@ BLUEPRINTS = (
     portal_staff_views.bp,
     exports_bp,
     on_duty_bp,
+    portal_device_views.bp,
+    audit_bp,
 )
 STAGE_LABELS = {
     "consultation": "Consultation",
@@ -69,7 +75,7 @@ def init_app(app: Flask) -> None:
     app.before_request(end_idle_session)
     portal_access_log.install()
     app.add_url_rule("/healthz", "healthz", healthz)
-    for code in (400, 403, 404, 405, 429, 500):
+    for code in (400, 403, 404, 405, 422, 429, 500):
         app.register_error_handler(code, error_page)
     app.jinja_env.filters.update(
         local_datetime=local_datetime,
@@ -177,10 +183,16 @@ def healthz():
 def error_page(error):
     db.session.rollback()
     code = getattr(error, "code", 500) or 500
+    # Keep the error's own headers: Allow on a 405, Retry-After on a 429.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-        return jsonify(
-            code=code,
-            status=getattr(error, "name", "Error"),
-            message=getattr(error, "description", "Something went wrong."),
-        ), code
-    return render_template("errors/error.html", error=error, code=code), code
+        return (
+            jsonify(
+                code=code,
+                status=getattr(error, "name", "Error"),
+                message=getattr(error, "description", "Something went wrong."),
+            ),
+            code,
+            headers,
+        )
+    return render_template("errors/error.html", error=error, code=code), code, headers

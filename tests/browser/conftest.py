@@ -73,7 +73,10 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+    # bypass_csp: axe-core is injected as an inline script, which our CSP rightly forbids.
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 900}, locale="en-GB", bypass_csp=True
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

@@ -1,7 +1,9 @@
 """Staff users, API tokens and pathway templates from the command line."""
 
+import pytest
 import sqlalchemy as sa
 
+from tracker import cli
 from tracker.auth.models import ApiToken, StaffUser
 from tracker.auth.services import user_by_email, user_for_token, verify_password
 from tracker.db import db
@@ -14,21 +16,52 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_users_create_asks_for_the_password_twice(runner):
+@pytest.fixture
+def terminal(monkeypatch):
+    """Standard input is a terminal: the password is asked for."""
+    monkeypatch.setattr(cli, "interactive", lambda: True)
+
+
+PASSWORD = "a long enough password"
+
+
+def test_users_create_asks_for_the_password_twice(runner, terminal):
     result = runner.invoke(
         args=["users", "create", "Dewi@Example.COM", "--role", "clinician", "--name", "dr. Dewi"],
-        input="a long enough password\na long enough password\n",
+        input=f"{PASSWORD}\n{PASSWORD}\n",
     )
     assert result.exit_code == 0, result.output
     assert result.output.count("Password") == 1 and "Repeat for confirmation" in result.output
-    assert "a long enough password" not in result.output  # hidden
+    assert PASSWORD not in result.output  # hidden
     user = user_by_email("dewi@example.com")
     assert (user.email, user.name, user.role) == ("dewi@example.com", "dr. Dewi", "clinician")
-    assert verify_password(user, "a long enough password")
+    assert verify_password(user, PASSWORD)
     assert user.password_hash.startswith("$argon2id$")
 
 
-def test_users_create_refuses_passwords_that_differ(runner):
+def test_users_create_reads_the_password_from_standard_input(runner):
+    result = runner.invoke(
+        args=["users", "create", "ops@clinic.example.com", "--role", "admin", "--name", "Ops"],
+        input=f"{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Password" not in result.output
+    assert "two-factor" in result.output  # an admin sets it up at the first sign-in
+    assert verify_password(user_by_email("ops@clinic.example.com"), PASSWORD)
+
+
+def test_users_create_never_takes_the_password_on_the_command_line(runner):
+    result = runner.invoke(
+        args=["users", "create", "a@clinic.example.com", "--role", "admin", "--name", "A"]
+        + ["--password", PASSWORD],
+        input=f"{PASSWORD}\n",
+    )
+    assert result.exit_code == 2
+    assert "No such option '--password'" in result.output
+    assert count(StaffUser) == 0
+
+
+def test_users_create_refuses_passwords_that_differ(runner, terminal):
     result = runner.invoke(
         args=["users", "create", "a@clinic.example.com", "--role", "admin", "--name", "A"],
         input="first password 1\nsecond password 2\n",
@@ -38,21 +71,48 @@ def test_users_create_refuses_passwords_that_differ(runner):
     assert count(StaffUser) == 0
 
 
-def test_users_create_refuses_a_short_password_and_a_taken_email(runner, make_user):
-    make_user("coordinator", email="cora@clinic.example.com")
-    short = runner.invoke(
-        args=["users", "create", "b@clinic.example.com", "--role", "admin", "--name", "B"],
-        input="short\nshort\n",
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short", "at least 12 characters"),
+        ("1234567890", "at least 12 characters"),
+        ("            ", "too easy to guess"),
+        ("123456789012", "too easy to guess"),
+        ("Password1234", "too easy to guess"),
+        ("qwertyuiop12", "too easy to guess"),
+        ("bayu.firmansyah", "name or email"),
+    ],
+)
+def test_users_create_refuses_weak_passwords_with_the_reason(runner, password, reason):
+    result = runner.invoke(
+        args=["users", "create", "bayu.firmansyah@clinic.example.com", "--role", "admin"]
+        + ["--name", "Bayu Firmansyah"],
+        input=f"{password}\n",
     )
-    assert short.exit_code == 1
-    assert "at least 10 characters" in short.output
+    assert result.exit_code == 1
+    assert reason in result.output
+    assert count(StaffUser) == 0
+
+
+def test_users_create_refuses_a_taken_email(runner, make_user):
+    make_user("coordinator", email="cora@clinic.example.com")
     taken = runner.invoke(
         args=["users", "create", "Cora@Clinic.Example.com", "--role", "admin", "--name", "C"],
-        input="long password 12\nlong password 12\n",
+        input=f"{PASSWORD}\n",
     )
     assert taken.exit_code == 1
     assert "already exists" in taken.output
     assert count(StaffUser) == 1
+
+
+def test_users_reset_two_factor(runner, make_user):
+    admin = make_user("admin")
+    version = admin.session_version
+    result = runner.invoke(args=["users", "reset-two-factor", admin.email])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert admin.totp_secret is None and not admin.has_two_factor
+    assert admin.session_version == version + 1
 
 
 def test_users_create_refuses_an_unknown_role(runner):

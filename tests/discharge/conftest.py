@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, finish_two_factor
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.journeys.services import advance
@@ -59,6 +59,7 @@ class Staff:
             "/sign-in",
             data={"email": user.email, "password": PASSWORD, "csrf_token": self.token(page)},
         )
+        response = finish_two_factor(client, user, response)
         assert response.status_code == 302, response.get_data(as_text=True)
 
     @staticmethod

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, finish_two_factor
 from tracker import create_app
 from tracker.db import db
 
@@ -38,9 +38,11 @@ class Browser:
         return self.client.post(url, data=data, **kwargs)
 
     def sign_in(self, user, password: str = PASSWORD, **kwargs):
-        return self.post(
+        """Sign in with the password (and the authenticator code, when asked for one)."""
+        response = self.post(
             "/sign-in", {"email": user.email, "password": password}, page="/sign-in", **kwargs
         )
+        return finish_two_factor(self.client, user, response)
 
     def sign_out(self, page: str = "/account/password"):
         return self.post("/sign-out", page=page)

@@ -44,7 +44,7 @@ def test_add_user_errors_show_next_to_fields_and_save_nothing(as_admin, coordina
     cases = [
         ({"email": coordinator.email.upper()}, "email", "already exists"),
         ({"email": "not-an-email"}, "email", "email"),
-        ({"password": "short", "confirm": "short"}, "password", "at least 10 characters"),
+        ({"password": "short", "confirm": "short"}, "password", "at least 12 characters"),
         ({"confirm": "something else"}, "confirm", "not the same"),
         ({"name": ""}, "name", "Enter the person"),
     ]
@@ -110,7 +110,7 @@ def test_admin_sets_a_new_password(as_admin, coordinator):
     url = f"/admin/users/{coordinator.id}/password"
     page = f"/admin/users/{coordinator.id}"
     response = as_admin.post(url, {"new_password": "short"}, page=page)
-    assert response.status_code == 422 and "at least 10 characters" in text(response)
+    assert response.status_code == 422 and "at least 12 characters" in text(response)
     assert as_admin.post(url, {"new_password": "reset by admin 1"}, page=page).status_code == 302
     db.session.refresh(coordinator)
     assert verify_password(coordinator, "reset by admin 1")

@@ -172,7 +172,7 @@ def test_change_password_errors_are_shown_and_nothing_changes(as_coordinator, co
         (
             {"current_password": PASSWORD, "new_password": "short", "confirm": "short"},
             "new_password",
-            "at least 10 characters",
+            "at least 12 characters",
         ),
     ]
     for data, field, message in cases:
@@ -195,4 +195,6 @@ def test_sign_in_is_rate_limited(make_app, coordinator):
         for _ in range(4)
     ]
     assert codes == [422, 422, 422, 429]
-    assert "Too many attempts" in text(browser.post("/sign-in", {}, page="/sign-in"))
+    refused = browser.post("/sign-in", {}, page="/sign-in")
+    assert "Too many failed attempts for your network. Try again at" in text(refused)
+    assert 0 < int(refused.headers["Retry-After"]) <= 60

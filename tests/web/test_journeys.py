@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from tests.conftest import finish_two_factor
 from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
@@ -19,6 +20,7 @@ def sign_in(client, user) -> None:
     response = client.post(
         "/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )
+    response = finish_two_factor(client, user, response)
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

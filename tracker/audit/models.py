@@ -7,19 +7,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tracker.clock import utcnow
 from tracker.db import UTCDateTime, db
 
+KINDS = ("change", "read")
+
 
 class AuditEvent(db.Model):
-    """One change to clinical or staff data. Rows are only ever inserted."""
+    """One change to clinical or staff data, or one look at it. Rows are only ever inserted."""
 
     __tablename__ = "audit_events"
-    # A patient's history, newest first (the journey and patient pages).
-    __table_args__ = (sa.Index("ix_audit_events_patient_id_at", "patient_id", "at"),)
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('change', 'read')", name="kind"),
+        sa.Index("ix_audit_events_patient_id_kind_at", "patient_id", "kind", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: when the change happened (UTC)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: the staff user who made it; empty for the system or a command-line job
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"), index=True)
     #: who made it, as shown to a person ("system", "cli", "patient portal", a staff name)
     actor_label: Mapped[str] = mapped_column(sa.String(200))
     #: dotted verb, e.g. ``journey.advance``
@@ -30,6 +34,10 @@ class AuditEvent(db.Model):
     object_id: Mapped[int | None]
     #: what changed: ``{"field": [old, new]}`` or a small description
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: ``change`` (something was written) or ``read`` (a record, list or export was looked at)
+    kind: Mapped[str] = mapped_column(sa.String(10), default="change", server_default="change")
+    #: the address the request came from (the client's, behind a trusted proxy); empty off-line
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
 
 
 @sa.event.listens_for(AuditEvent, "before_update")

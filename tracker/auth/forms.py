@@ -1,5 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
@@ -13,7 +20,10 @@ ROLE_CHOICES = [
 ]
 assert {choice.value for choice in ROLE_CHOICES} == set(ROLES)
 
-PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters. A short sentence is easy to remember."
+PASSWORD_HINT = (
+    f"At least {MIN_PASSWORD_LENGTH} characters, not a common or guessable one (no names, "
+    "dates or keyboard patterns). A short sentence of unusual words is easy to remember."
+)
 
 
 class LoginForm(FlaskForm):
@@ -63,3 +73,21 @@ class SetPasswordForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button-only form: just the CSRF token (sign-out, deactivate, reactivate)."""
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or one of the recovery codes."""
+
+    code = StringField(
+        "Code",
+        validators=[DataRequired("Enter the code."), Length(max=40)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+
+
+class SecurityForm(FlaskForm):
+    everyone = BooleanField("Require two-factor sign-in for every staff member")

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -30,8 +31,22 @@ class StaffUser(UserMixin, db.Model):
     #: bumped on sign-out and password change so old session cookies stop working
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the authenticator app's shared secret (base32); set once enrolment is confirmed
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the 30-second step of the last code accepted, so a code is never accepted twice
+    totp_last_step: Mapped[int | None]
+    #: failed sign-ins (password or code) since the last successful one
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failed_login_ip: Mapped[str | None] = mapped_column(sa.String(45))
+    #: no sign-in, even with the right password, before this (growing with the failures)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user")
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
+        back_populates="user", order_by="RecoveryCode.id"
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -40,6 +55,10 @@ class StaffUser(UserMixin, db.Model):
     @property
     def is_clinical(self) -> bool:
         return self.role in CLINICAL_ROLES
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:  # Flask-Login: the cookie names the user and the session version
         return f"{self.id}:{self.session_version}"
@@ -65,3 +84,29 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[StaffUser] = relationship(back_populates="tokens")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app. Only its hash is stored."""
+
+    __tablename__ = "staff_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_users.id"), index=True)
+    #: sha256 of the code (80 random bits, so a fast hash is enough)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
+
+
+class ClinicSetting(db.Model):
+    """A setting an admin changes in the app (not the environment), e.g. two-factor for all."""
+
+    __tablename__ = "clinic_settings"
+
+    key: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    value: Mapped[Any] = mapped_column(sa.JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))

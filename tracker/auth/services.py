@@ -2,20 +2,23 @@
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
 from tracker.audit.services import diff, record
+from tracker.auth import passwords
 from tracker.auth.models import ROLES, ApiToken, StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 TOKEN_PREFIX = "trk_"
 
 
@@ -40,11 +43,9 @@ def normalize_email(email: str) -> str:
         raise ValidationFailed.on("email", str(exc)) from None
 
 
-def check_password(password: str, field: str = "password") -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.on(
-            field, f"Use a password of at least {MIN_PASSWORD_LENGTH} characters."
-        )
+def check_password(password: str, field: str = "password", *, email="", name="") -> None:
+    """At least 12 characters and not common or guessable (see :mod:`tracker.auth.passwords`)."""
+    passwords.check(password, field, email=email, name=name)
 
 
 def user_by_email(email: str) -> StaffUser | None:
@@ -61,7 +62,7 @@ def create_user(
         errors.add("name", "Enter the person's name.")
     errors.raise_if_any()
     email = normalize_email(email)
-    check_password(password)
+    check_password(password, email=email, name=name)
     if user_by_email(email) is not None:
         raise Conflict.on("email", "A staff user with this email already exists.")
     user = StaffUser(
@@ -80,6 +81,8 @@ def update_user(user: StaffUser, *, actor, now: datetime | None = None, **change
     changed = diff(user, changes)
     if "active" in changed and not user.active:
         user.session_version += 1  # sign them out everywhere
+    if "role" in changed and user.role == "admin" and not user.has_two_factor:
+        user.session_version += 1  # admins need two-factor: set it up at the next sign-in
     if changed:
         record("user.update", user, actor=actor, details=changed, now=now)
     return user
@@ -106,13 +109,14 @@ def change_password(
 
 
 def set_password(user: StaffUser, new: str, *, actor, now: datetime | None = None) -> None:
-    check_password(new, "new_password")
+    check_password(new, "new_password", email=user.email, name=user.name)
     user.password_hash = hash_password(new)
     user.session_version += 1
     record("user.password", user, actor=actor, now=now)
 
 
 def authenticate(email: str, password: str) -> StaffUser | None:
+    """The active user whose email and password these are, else None (no counting)."""
     user = user_by_email(email)
     if user is None:
         _hasher.hash(password)  # same work either way, so timing does not reveal accounts
@@ -120,6 +124,66 @@ def authenticate(email: str, password: str) -> StaffUser | None:
     if not verify_password(user, password) or not user.active:
         return None
     return user
+
+
+@dataclass
+class SignInCheck:
+    #: the account, when the email and password matched it
+    user: StaffUser | None
+    #: when the account may try again, when it is waiting out a delay
+    locked_until: datetime | None = None
+
+
+def check_sign_in(email: str, password: str, *, now: datetime, ip: str | None) -> SignInCheck:
+    """Check a password sign-in, counting failures per account."""
+    user = user_by_email(email)
+    if user is not None and is_locked(user, now):
+        return SignInCheck(None, user.locked_until)
+    matched = authenticate(email, password)
+    if matched is None:
+        locked_until = note_failure(user, now=now, ip=ip) if user is not None else None
+        return SignInCheck(None, locked_until)
+    return SignInCheck(matched)
+
+
+def is_locked(user: StaffUser, now: datetime) -> bool:
+    return user.locked_until is not None and now < user.locked_until
+
+
+def lock_delay(failures: int) -> timedelta | None:
+    """How long an account waits after ``failures`` failures in a row: from LOGIN_LOCK_AFTER
+    on, 1 minute, then 2, 4, 8 … up to LOGIN_LOCK_MAX_MINUTES (never for ever)."""
+    after = int(current_app.config.get("LOGIN_LOCK_AFTER", 5))
+    longest = int(current_app.config.get("LOGIN_LOCK_MAX_MINUTES", 30))
+    if failures < after:
+        return None
+    return timedelta(minutes=min(2 ** min(failures - after, 20), longest))
+
+
+def note_failure(user: StaffUser, *, now: datetime, ip: str | None) -> datetime | None:
+    """Count a failed password or code; returns the end of the delay it starts, if any."""
+    user.failed_logins += 1
+    user.last_failed_login_at = now
+    user.last_failed_login_ip = ip
+    delay = lock_delay(user.failed_logins)
+    user.locked_until = now + delay if delay else None
+    record(
+        "user.sign_in_failed",
+        user,
+        actor=user,
+        now=now,
+        details={"failures": user.failed_logins, "locked_until": user.locked_until},
+    )
+    return user.locked_until
+
+
+@dataclass
+class FailureNotice:
+    """Failed attempts on the account since its last sign-in, to tell its owner."""
+
+    count: int
+    last_at: datetime | None
+    last_ip: str | None
 
 
 def _token_hash(token: str) -> str:
@@ -167,8 +231,17 @@ def user_for_token(token: str, *, now: datetime) -> StaffUser | None:
     return row.user
 
 
-def note_sign_in(user: StaffUser, *, now: datetime) -> None:
+def note_sign_in(user: StaffUser, *, now: datetime) -> FailureNotice | None:
+    """A complete sign-in: the failure count starts again; returns the failures to report."""
+    notice = None
+    if user.failed_logins:
+        notice = FailureNotice(
+            user.failed_logins, user.last_failed_login_at, user.last_failed_login_ip
+        )
+    user.failed_logins = 0
+    user.locked_until = None
     record("user.sign_in", user, actor=user, now=now)
+    return notice
 
 
 def sign_out(user: StaffUser, *, now: datetime) -> None:

@@ -1,23 +1,18 @@
 """Signing in and out, one's own password, and the admin pages for staff users."""
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from tracker.auth import services
+from tracker.auth import services, signin
 from tracker.auth.access import admin_required
 from tracker.auth.forms import (
     PASSWORD_HINT,
@@ -32,62 +27,43 @@ from tracker.auth.models import StaffUser
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
-from tracker.extensions import limiter
 from tracker.forms import apply_errors
 
 bp = Blueprint("auth", __name__)
 
-#: the session key holding the time of the last request (seconds since the epoch)
-SEEN_KEY = "seen_at"
+# Shared with tracker.web (the idle timeout) and the two-factor pages.
+SEEN_KEY = signin.SEEN_KEY
+home_for = signin.home_for
+safe_next = signin.safe_next
+clear_session = signin.clear_session
+start_session = signin.start_session
 
 
-def home_for(user: StaffUser) -> str:
-    return url_for("auth.users") if user.role == "admin" else url_for("dashboard.index")
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site, else None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
-        return None
-    return target
-
-
-def clear_session() -> None:
-    """Forget everything in the session, including the CSRF token cached for this request."""
-    session.clear()
-    g.pop("csrf_token", None)
-
-
-def start_session(user: StaffUser) -> None:
-    clear_session()
-    login_user(user)
-    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME without a request
-    session[SEEN_KEY] = int(utcnow().timestamp())
+bp.register_error_handler(429, signin.too_many)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config.get("LOGIN_RATE_LIMIT", "10/minute;50/hour"), methods=["POST"]
-)
+@signin.sign_in_limit
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            services.note_sign_in(user, now=utcnow())
-            db.session.commit()
-            start_session(user)
-            return redirect(safe_next(form.next.data) or home_for(user))
-        db.session.commit()  # keep a rehashed password even when the sign-in fails
-        form.form_errors.append("That email and password do not match an active account.")
     status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        now = utcnow()
+        check = services.check_sign_in(
+            form.email.data, form.password.data, now=now, ip=request.remote_addr
+        )
+        db.session.commit()  # the failure counted, or a rehashed password kept
+        if check.user is not None:
+            return signin.password_accepted(check.user, form.next.data)
+        if check.locked_until is not None:
+            status = 429
+            form.form_errors.append(signin.retry_message(check.locked_until, now))
+        else:
+            form.form_errors.append("That email and password do not match an active account.")
     return render_template("auth/login.html", form=form), status
 
 

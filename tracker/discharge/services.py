@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, joinedload
 
-from tracker.audit.services import record
+from tracker.audit.services import record, record_read
 from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.discharge import content as sheet_content
@@ -255,7 +255,7 @@ def record_output(
     details = {"version": sheet.version if sheet else None, "draft": sheet is None, "size": size}
     if batch:
         details["batch"] = True
-    record(
+    record_read(
         action,
         sheet or journey,
         actor=actor,

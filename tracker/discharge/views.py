@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from tracker.audit.services import record_read
 from tracker.auth.access import require_clinical_staff
 from tracker.clock import clinic_today, utcnow
 from tracker.db import db
@@ -70,6 +71,7 @@ def edit(journey_id: int):
     journey = _journey(journey_id)
     draft = services.draft_for(journey)
     if request.method == "GET":
+        record_read("discharge.view", journey, actor=current_user, patient_id=journey.patient_id)
         form = DraftForm(
             data={
                 "language": draft.language if draft else journey.patient.language,
@@ -204,6 +206,8 @@ def today():
     size = pdf.page_size(request.args.get("size"))
     signed = [entry for entry in leaving if entry.signed]
     show_all = request.args.get("all") == "1"
+    shown = [entry.journey.patient_id for entry in leaving]
+    record_read("discharge.list", actor=current_user, details={"shown": shown})
     return render_template(
         "discharge/today.html",
         signed=signed,

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.api_support import authenticate, clinical, get_or_404, json_errors, require_json_body
+from tracker.audit.services import record_read
 from tracker.auth.models import StaffUser
 from tracker.clock import utcnow
 from tracker.db import db
@@ -108,6 +109,9 @@ def list_journeys(patient_id: int):
         .options(joinedload(Journey.template), joinedload(Journey.surgeon))
         .order_by(Journey.started_at.desc(), Journey.id.desc())
     )
+    record_read(
+        "journey.list", patient, actor=g.api_user, patient_id=patient.id, details={"via": "api"}
+    )
     return {"items": list(journeys)}
 
 
@@ -116,7 +120,15 @@ def list_journeys(patient_id: int):
 @blp.response(200, JourneySchema)
 def get_journey(journey_id: int):
     """A journey with its five stages and their tasks, appointments, history and notes."""
-    return _journey(journey_id)
+    journey = _journey(journey_id)
+    record_read(
+        "journey.view",
+        journey,
+        actor=g.api_user,
+        patient_id=journey.patient_id,
+        details={"via": "api"},
+    )
+    return journey
 
 
 @blp.route("/journeys/<int:journey_id>/advance", methods=["POST"])

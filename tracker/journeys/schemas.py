@@ -9,7 +9,14 @@ from datetime import date, datetime
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from tracker.api_support import Instant, iso_utc
+from tracker.api_support import (
+    ChangeSchema,
+    Instant,
+    iso_utc,
+    optional_text,
+    required_text,
+    row_id,
+)
 from tracker.journeys.models import (
     ANESTHESIA,
     APPOINTMENT_KINDS,
@@ -29,10 +36,13 @@ def _one_of(choices: tuple[str, ...]) -> validate.OneOf:
     return validate.OneOf(choices, error=f"Choose one of: {', '.join(choices)}.")
 
 
+REASON_MAX = 2000
+
+
 def _reason(description: str, required: bool = True) -> fields.String:
-    return fields.String(
-        required=required, allow_none=not required, metadata={"description": description}
-    )
+    if required:
+        return required_text(REASON_MAX, description=description)
+    return optional_text(REASON_MAX, description=description)
 
 
 # Requests
@@ -40,15 +50,12 @@ def _reason(description: str, required: bool = True) -> fields.String:
 
 class JourneyStartSchema(ma.Schema):
     template = fields.String(
-        metadata={"description": "Pathway slug; its latest version is used.", "example": "teld"}
+        validate=validate.Length(min=1, max=60),
+        metadata={"description": "Pathway slug; its latest version is used.", "example": "teld"},
     )
-    template_id = fields.Integer(
-        strict=True, metadata={"description": "A given template version, instead of a slug."}
-    )
+    template_id = row_id(metadata={"description": "A given template version, instead of a slug."})
     condition = fields.String(required=True, validate=_one_of(CONDITIONS))
-    levels = fields.String(
-        required=True, metadata={"description": "Spinal level(s)", "example": "L4-L5, L5-S1"}
-    )
+    levels = required_text(60, description="Spinal level(s)", example="L4-L5, L5-S1")
     side = fields.String(required=True, validate=_one_of(SIDES))
     approach = fields.String(
         validate=_one_of(APPROACHES), metadata={"description": "Default: the pathway's approach."}
@@ -59,7 +66,7 @@ class JourneyStartSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "ISO 8601; without an offset it is clinic local time."},
     )
-    surgeon_id = fields.Integer(strict=True, allow_none=True)
+    surgeon_id = row_id(allow_none=True)
 
     @ma.validates_schema
     def _one_template(self, data: dict, **kwargs) -> None:
@@ -88,22 +95,22 @@ class EmptySchema(ma.Schema):
 
 class AppointmentCreateSchema(ma.Schema):
     kind = fields.String(required=True, validate=_one_of(APPOINTMENT_KINDS))
-    title = fields.String(required=True, metadata={"example": "Physiotherapy review"})
+    title = required_text(200, example="Physiotherapy review")
     starts_at = Instant(
         required=True, metadata={"description": "ISO 8601; without an offset it is clinic time."}
     )
     duration_minutes = fields.Integer(strict=True, validate=DURATION)
-    location = fields.String(allow_none=True)
+    location = optional_text(200)
 
 
-class AppointmentPatchSchema(AppointmentCreateSchema):
+class AppointmentPatchSchema(AppointmentCreateSchema, ChangeSchema):
     """The fields to change; load it with ``partial=True``. Cancel with its own endpoint."""
 
     status = fields.String(validate=_one_of(("scheduled", "completed", "no_show")))
 
 
 class NoteCreateSchema(ma.Schema):
-    body = fields.String(required=True)
+    body = required_text(10_000)
 
 
 # Responses

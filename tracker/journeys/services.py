@@ -64,7 +64,26 @@ def normalize_levels(levels: str) -> str:
     return ", ".join(parts)
 
 
-def _check_details(details: JourneyDetails, template: PathwayTemplate) -> None:
+#: how far from today an appointment or a surgery may be booked: further is a typo (a wrong
+#: year), not a plan; follow-ups reach about two years after surgery, and past visits are
+#: recorded afterwards
+BOOKABLE_PAST = timedelta(days=2 * 365)
+BOOKABLE_FUTURE = timedelta(days=3 * 365)
+
+
+def _check_bookable(field: str, when: datetime, now: datetime | None, errors: FieldErrors) -> None:
+    """Refuse a date far in the past or future, saying what the window is."""
+    if now is None or when.tzinfo is None:
+        return
+    if when < now - BOOKABLE_PAST:
+        errors.add(field, "That is more than two years ago; check the year.")
+    elif when > now + BOOKABLE_FUTURE:
+        errors.add(field, "That is more than three years ahead; check the year.")
+
+
+def _check_details(
+    details: JourneyDetails, template: PathwayTemplate, now: datetime | None = None
+) -> None:
     errors = FieldErrors()
     if details.condition not in CONDITIONS:
         errors.add("condition", f"Choose one of: {', '.join(CONDITIONS)}.")
@@ -77,12 +96,16 @@ def _check_details(details: JourneyDetails, template: PathwayTemplate) -> None:
     levels = normalize_levels(details.levels)
     if not levels or not all(LEVEL.match(p) for p in levels.split(", ")):
         errors.add("levels", "Enter spinal levels such as L4-L5 or L4-L5, L5-S1.")
+    elif len(levels) > 60:
+        errors.add("levels", "Name at most a few levels (up to 60 characters).")
     if details.surgeon is not None and (
         details.surgeon.role != "clinician" or not details.surgeon.active
     ):
         errors.add("surgeon", "The surgeon must be an active clinician.")
     if details.surgery_at is not None:
         _check_surgery_time(details.surgery_at, details.consultation_date, errors)
+        if "surgery_at" not in errors.errors:
+            _check_bookable("surgery_at", details.surgery_at, now, errors)
     errors.raise_if_any()
     details.levels = levels
 
@@ -103,7 +126,7 @@ def start_journey(
     now: datetime,
 ) -> Journey:
     """Start ``patient`` on ``template``: create its tasks and planned appointments."""
-    _check_details(details, template)
+    _check_details(details, template, now)
     if active_journey(patient) is not None:
         raise Conflict("This patient already has an active journey; finish or cancel it first.")
     journey = Journey(
@@ -366,11 +389,15 @@ class Move:
         return self.item.title
 
 
-def plan_reschedule(journey: Journey, new_surgery_at: datetime) -> list[Move]:
+def plan_reschedule(
+    journey: Journey, new_surgery_at: datetime, now: datetime | None = None
+) -> list[Move]:
     """What moving the surgery to ``new_surgery_at`` would move, without changing anything."""
     _require_active(journey)
     errors = FieldErrors()
     _check_surgery_time(new_surgery_at, journey.consultation_date, errors)
+    if "surgery_at" not in errors.errors:
+        _check_bookable("surgery_at", new_surgery_at, now, errors)
     errors.raise_if_any()
     if journey.stage_index > STAGES.index("procedure"):
         raise Conflict("The surgery has already taken place; it cannot be rescheduled.")
@@ -406,7 +433,7 @@ def reschedule_surgery(
     journey: Journey, new_surgery_at: datetime, *, actor, now: datetime, reason: str | None = None
 ) -> list[Move]:
     """Move the surgery; every open task and scheduled appointment anchored on it moves too."""
-    moves = plan_reschedule(journey, new_surgery_at)
+    moves = plan_reschedule(journey, new_surgery_at, now)
     old_at = journey.surgery_at
     for move in moves:
         if isinstance(move.item, Task):
@@ -499,15 +526,21 @@ def reopen_task(task: Task, *, reason: str, actor, now: datetime) -> Task:
     return task
 
 
-def _check_appointment(values: dict, errors: FieldErrors) -> None:
+def _check_appointment(values: dict, errors: FieldErrors, now: datetime) -> None:
     if "kind" in values and values["kind"] not in APPOINTMENT_KINDS:
         errors.add("kind", f"Choose one of: {', '.join(APPOINTMENT_KINDS)}.")
     if "title" in values and not (values["title"] or "").strip():
         errors.add("title", "Give the appointment a title.")
+    elif len((values.get("title") or "").strip()) > 200:
+        errors.add("title", "Keep the title under 200 characters.")
+    if len((values.get("location") or "").strip()) > 200:
+        errors.add("location", "Keep the location under 200 characters.")
     if "starts_at" in values and (
         values["starts_at"] is None or values["starts_at"].tzinfo is None
     ):
         errors.add("starts_at", "Give the start with its time zone.")
+    elif values.get("starts_at") is not None:
+        _check_bookable("starts_at", values["starts_at"], now, errors)
     duration = values.get("duration_minutes", 30)
     if not isinstance(duration, int) or not 1 <= duration <= 1440:
         errors.add("duration_minutes", "The duration must be between 1 and 1440 minutes.")
@@ -519,7 +552,7 @@ def create_appointment(journey: Journey, values: dict, *, actor, now: datetime) 
     for field in ("kind", "title", "starts_at"):
         if values.get(field) in (None, ""):
             errors.add(field, "This field is required.")
-    _check_appointment(values, errors)
+    _check_appointment(values, errors, now)
     errors.raise_if_any()
     appt = Appointment(
         journey=journey,
@@ -555,7 +588,9 @@ def update_appointment(appt: Appointment, values: dict, *, actor, now: datetime)
     errors = FieldErrors()
     for field in set(values) - set(EDITABLE):
         errors.add(field, "Unknown field.")
-    _check_appointment(values, errors)
+    # An unchanged start is not judged again (an old appointment stays editable).
+    changing = {k: v for k, v in values.items() if k != "starts_at" or v != appt.starts_at}
+    _check_appointment(changing, errors, now)
     if values.get("status") not in (None, "scheduled", "completed", "no_show"):
         errors.add("status", "Use scheduled, completed or no_show (cancel to cancel).")
     errors.raise_if_any()
@@ -711,7 +746,7 @@ def patient_history(journey: Journey, limit: int = 200) -> list[AuditEvent]:
     return list(
         db.session.scalars(
             sa.select(AuditEvent)
-            .where(AuditEvent.patient_id == journey.patient_id)
+            .where(AuditEvent.patient_id == journey.patient_id, AuditEvent.kind == "change")
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )

@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from tracker.audit.services import record_read
 from tracker.auth.access import require_clinical_staff
 from tracker.auth.models import StaffUser
 from tracker.clock import clinic_today, utcnow
@@ -168,7 +169,9 @@ def _show(journey: Journey, *, status: int = 200, note_form=None, error: str | N
 
 @bp.route("/journeys/<int:journey_id>")
 def show(journey_id: int):
-    return _show(services.journey_for_page(journey_id) or abort(404))
+    journey = services.journey_for_page(journey_id) or abort(404)
+    record_read("journey.view", journey, actor=current_user, patient_id=journey.patient_id)
+    return _show(journey)
 
 
 @bp.route("/patients/<int:patient_id>/journeys/new", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from tracker.api_support import authenticate, clinical, get_or_404, json_errors, require_json_body
+from tracker.audit.services import record_read
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.patients import services
@@ -46,6 +47,17 @@ def list_patients(args):
         per_page=args["per_page"],
         error_out=False,
     )
+    record_read(
+        "patient.search",
+        actor=g.api_user,
+        details={
+            "via": "api",
+            "q": args.get("q"),
+            "page": page.page,
+            "shown": [patient.id for patient in page.items],
+            "total": page.total,
+        },
+    )
     return {
         "items": page.items,
         "page": page.page,
@@ -60,7 +72,11 @@ def list_patients(args):
 @blp.response(200, PatientSchema)
 def get_patient(patient_id: int):
     """One patient."""
-    return get_or_404(Patient, patient_id)
+    patient = get_or_404(Patient, patient_id)
+    record_read(
+        "patient.view", patient, actor=g.api_user, patient_id=patient.id, details={"via": "api"}
+    )
+    return patient
 
 
 @blp.route("/patients/<int:patient_id>", methods=["PATCH"])

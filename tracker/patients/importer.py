@@ -27,6 +27,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.errors import DomainError
+from tracker.inputs import message_for, unstorable
 from tracker.patients.models import Patient
 from tracker.patients.services import create_patient
 
@@ -183,6 +184,11 @@ def _row_values(row: Row, default_timezone: str) -> tuple[dict[str, Any], dict[s
     raw, errors = row.values, {}
     if raw.get("_extra"):
         errors["row"] = ["The row has more cells than the header has columns."]
+    for name, text in raw.items():
+        problem = unstorable(text)
+        if problem:
+            errors[name] = [message_for(problem)]
+            raw = {**raw, name: ""}  # judged no further: the cell is refused as it is
     values: dict[str, Any] = {
         name: raw[name] for name in ("mrn", "given_name", "family_name", "phone", "email")
     }

@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask import current_app
 from marshmallow import fields, validate
 
-from tracker.api_support import Instant, StrictBoolean
+from tracker.api_support import ChangeSchema, Instant, StrictBoolean, optional_text, required_text
 from tracker.patients.models import CHANNELS, LANGUAGES, SEXES
 
 
@@ -17,22 +17,15 @@ def _one_of(choices: tuple[str, ...]) -> validate.OneOf:
 
 
 class PatientCreateSchema(ma.Schema):
-    mrn = fields.String(
-        required=True,
-        metadata={"description": "Medical record number, unique.", "example": "RM-0042"},
-    )
-    given_name = fields.String(required=True, metadata={"example": "Siti"})
-    family_name = fields.String(required=True, metadata={"example": "Rahayu"})
+    mrn = required_text(40, description="Medical record number, unique.", example="RM-0042")
+    given_name = required_text(100, example="Siti")
+    family_name = required_text(100, example="Rahayu")
     birth_date = fields.Date(required=True, metadata={"example": "1968-04-02"})
     sex = fields.String(required=True, validate=_one_of(SEXES))
-    phone = fields.String(
-        allow_none=True, metadata={"description": "E.164", "example": "+6281234567890"}
-    )
-    email = fields.String(allow_none=True, metadata={"example": "siti@example.com"})
+    phone = optional_text(32, description="E.164", example="+6281234567890")
+    email = optional_text(254, example="siti@example.com")
     language = fields.String(validate=_one_of(LANGUAGES), metadata={"description": "Default en."})
-    timezone = fields.String(
-        required=True, metadata={"description": "IANA time zone", "example": "Asia/Jakarta"}
-    )
+    timezone = required_text(64, description="IANA time zone", example="Asia/Jakarta")
     consent_email = StrictBoolean(metadata={"description": "May we email the patient?"})
     consent_sms = StrictBoolean(metadata={"description": "May we text the patient?"})
     preferred_channel = fields.String(
@@ -44,7 +37,7 @@ class PatientCreateSchema(ma.Schema):
     )
 
 
-class PatientPatchSchema(PatientCreateSchema):
+class PatientPatchSchema(PatientCreateSchema, ChangeSchema):
     """The fields to correct; load it with ``partial=True`` so the others stay as they are."""
 
 
@@ -74,8 +67,11 @@ class PatientBriefSchema(ma.Schema):
 
 
 class PatientQuerySchema(ma.Schema):
-    q = fields.String(metadata={"description": "Fragments of the name or MRN, in any order."})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    q = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "Fragments of the name or MRN, in any order."},
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=20)
 
     @ma.validates("per_page")

@@ -364,7 +364,7 @@ def history_of(patient: Patient, limit: int = 20) -> list[AuditEvent]:
     return list(
         db.session.scalars(
             sa.select(AuditEvent)
-            .where(AuditEvent.patient_id == patient.id)
+            .where(AuditEvent.patient_id == patient.id, AuditEvent.kind == "change")
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from tracker.audit.services import record_read
 from tracker.auth.access import clinical_required
 from tracker.clock import utcnow
 from tracker.db import db
@@ -52,6 +53,7 @@ def index():
         sort=filters["sort"],
     )
     page = paginate_segments(segments, per_page=PAGE_SIZE)
+    _record_list(filters, [patient.id for patient in page.items], page.total)
     return render_template(
         "patients/index.html",
         page=page,
@@ -68,6 +70,8 @@ def board():
     columns = services.board(
         q=filters["q"], pathway=filters["pathway"], surgeon_id=filters["surgeon"], limit=BOARD_LIMIT
     )
+    shown = [patient.id for column in columns for patient, _journey in column.cards]
+    _record_list(filters, shown, sum(column.total for column in columns), view="board")
     return render_template(
         "patients/board.html",
         columns=columns,
@@ -75,6 +79,13 @@ def board():
         limit=BOARD_LIMIT,
         **_filter_options(),
     )
+
+
+def _record_list(filters: dict, shown: list[int], total: int, view: str = "list") -> None:
+    """One audit row for a list of patients: the search and which patients it showed."""
+    details = {key: value for key, value in filters.items() if value}
+    details.update(view=view, shown=shown, total=total)
+    record_read("patient.search", actor=current_user, details=details)
 
 
 def _patient_or_404(patient_id: int) -> Patient:
@@ -134,6 +145,7 @@ def edit(patient_id: int):
 @clinical_required
 def show(patient_id: int):
     patient = _patient_or_404(patient_id)
+    record_read("patient.view", patient, actor=current_user, patient_id=patient.id)
     journeys = services.journeys_of(patient)
     return render_template(
         "patients/show.html",

@@ -1,12 +1,16 @@
 """Which language a page is shown in, and the portal session that holds it."""
 
-from flask import current_app, g, has_request_context, request, session
+from datetime import datetime
+
+from flask import Response, current_app, g, has_request_context, request, session
 
 from tracker.clock import utcnow
-from tracker.portal.models import PortalInvitation
-from tracker.portal.services import session_invitation
+from tracker.portal import sessions
+from tracker.portal.models import PortalInvitation, PortalSession
 
-#: the portal's own key in the session cookie, apart from Flask-Login's staff sign-in
+#: the portal's own cookie: the random id of the device's server-side session, nothing else
+PORTAL_COOKIE = "tracker_portal"
+#: where an older version kept the portal sign-in inside the staff session cookie
 PORTAL_KEY = "portal_invitation"
 LANGUAGE_KEY = "portal_language"
 
@@ -15,14 +19,44 @@ def languages() -> tuple[str, ...]:
     return tuple(current_app.config.get("LANGUAGES", ("en", "id")))
 
 
-def current_invitation() -> PortalInvitation | None:
-    """The portal session's invitation (cached per request); an invalid one ends the session."""
-    if "portal_invitation" not in g:
-        invitation = session_invitation(session.get(PORTAL_KEY), now=utcnow())
-        if invitation is None and PORTAL_KEY in session:
+def current_portal_session() -> PortalSession | None:
+    """This device's good portal session (looked up once per request), or None."""
+    if "portal_session" not in g:
+        if PORTAL_KEY in session:
             session.pop(PORTAL_KEY)
-        g.portal_invitation = invitation
-    return g.portal_invitation
+        g.portal_session = sessions.find(request.cookies.get(PORTAL_COOKIE), now=utcnow())
+    return g.portal_session
+
+
+def current_invitation() -> PortalInvitation | None:
+    """The invitation the device's portal session stands on."""
+    portal_session = current_portal_session()
+    return portal_session.invitation if portal_session is not None else None
+
+
+def remember_device(response: Response, token: str, expires_at: datetime) -> None:
+    """Give the device its session id: HTTP-only, for the portal's paths only."""
+    response.set_cookie(
+        PORTAL_COOKIE,
+        token,
+        expires=expires_at,
+        path="/portal",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    g.portal_session = None
+
+
+def forget_device(response: Response) -> None:
+    response.delete_cookie(
+        PORTAL_COOKIE,
+        path="/portal",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    g.portal_session = None
 
 
 def select_locale() -> str:

@@ -80,6 +80,46 @@ class PortalLink(db.Model):
     invitation: Mapped[PortalInvitation] = relationship()
 
 
+SESSION_END_REASONS = ("signed_out", "withdrawn", "staff", "replaced", "idle", "expired")
+
+
+class PortalSession(db.Model):
+    """A patient signed in to the portal on one device.
+
+    The device's cookie holds only a random id; the hash of it is stored, so a copy of this
+    table signs no one in. A session ends on sign-out, when staff sign the device out or
+    withdraw the patient's access, after ``PORTAL_IDLE_DAYS`` without a visit, at
+    ``expires_at``, and with its invitation. Ended sessions stay as the record of who was
+    signed in when.
+    """
+
+    __tablename__ = "portal_sessions"
+    __table_args__ = (
+        sa.CheckConstraint(_in("end_reason", SESSION_END_REASONS), name="end_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("portal_invitations.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    #: sha256 (hex) of the random id in the device's cookie
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the last visit, noted at most every few minutes
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the absolute end, however often the patient visits
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    #: the staff user who signed the device out or withdrew access
+    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    #: the browser's own description (shortened), so staff can tell devices apart
+    user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: the address the patient signed in from
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+
+    invitation: Mapped[PortalInvitation] = relationship()
+
+
 class CheckIn(db.Model):
     """One pain check-in: by the patient in the portal, or taken by staff over the phone."""
 

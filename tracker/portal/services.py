@@ -18,7 +18,7 @@ from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from tracker.journeys.models import Appointment, Journey
 from tracker.journeys.services import tick_task
-from tracker.portal import alerts
+from tracker.portal import alerts, sessions
 from tracker.portal.models import (
     EMERGENCY_FLAGS,
     RED_FLAGS,
@@ -191,13 +191,14 @@ def revoke_invitations(journey: Journey, *, actor: StaffUser, now: datetime) -> 
     count = _revoke_all(journey.patient_id, actor=actor, now=now)
     if not count:
         raise Conflict("The patient has no portal link to withdraw.")
+    devices = sessions.end_for_patient(journey.patient_id, reason="withdrawn", actor=actor, now=now)
     record(
         "portal.revoke",
         journey,
         actor=actor,
         patient_id=journey.patient_id,
         now=now,
-        details={"revoked": count},
+        details={"revoked": count, "devices_signed_out": devices},
     )
     return count
 
@@ -233,16 +234,6 @@ def exchange(token: str, *, now: datetime) -> PortalInvitation:
         now=now,
         details={"link": link.id, "via": link.via},
     )
-    return invitation
-
-
-def session_invitation(invitation_id, *, now: datetime) -> PortalInvitation | None:
-    """The invitation behind a portal session, while it is still valid."""
-    if not isinstance(invitation_id, int):
-        return None
-    invitation = db.session.get(PortalInvitation, invitation_id)
-    if invitation is None or not invitation.is_valid(now):
-        return None
     return invitation
 
 

@@ -13,6 +13,7 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -29,7 +30,7 @@ from tracker.errors import DomainError, NotFound
 from tracker.extensions import limiter
 from tracker.forms import apply_errors
 from tracker.journeys.wording import appointment_location, appointment_title
-from tracker.portal import calendar, links, services
+from tracker.portal import calendar, links, services, sessions
 from tracker.portal import milestones as milestone_rules
 from tracker.portal.forms import (
     CheckInForm,
@@ -38,7 +39,15 @@ from tracker.portal.forms import (
     MilestoneForm,
     PlainForm,
 )
-from tracker.portal.locale import LANGUAGE_KEY, PORTAL_KEY, current_invitation, languages
+from tracker.portal.locale import (
+    LANGUAGE_KEY,
+    PORTAL_COOKIE,
+    current_invitation,
+    current_portal_session,
+    forget_device,
+    languages,
+    remember_device,
+)
 from tracker.portal.models import CheckIn
 from tracker.portal.panel import chart_for
 
@@ -70,8 +79,13 @@ def portal_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         invitation = current_invitation()
+        if db.session.dirty:
+            db.session.commit()  # the visit noted, or a lapsed session closed
         if invitation is None:
-            return render_template("portal/signed_out.html"), 401
+            response = make_response(render_template("portal/signed_out.html"), 401)
+            if PORTAL_COOKIE in request.cookies:
+                forget_device(response)
+            return response
         g.journey = invitation.journey
         g.patient = invitation.patient
         return view(*args, **kwargs)
@@ -111,10 +125,19 @@ def link(token: str):
     if not form.validate_on_submit():
         return render_template("portal/continue.html", form=form)
     invitation = services.exchange(token, now=now)
+    previous = current_portal_session()
+    if previous is not None:
+        sessions.end(previous, reason="replaced", now=now)
+    portal_session, device_token = sessions.start(
+        invitation,
+        now=now,
+        user_agent=request.user_agent.string,
+        ip=request.remote_addr,
+    )
     db.session.commit()
-    session.pop(PORTAL_KEY, None)
-    session[PORTAL_KEY] = invitation.id
-    return redirect(url_for(".home"), code=303)
+    response = redirect(url_for(".home"), code=303)
+    remember_device(response, device_token, portal_session.expires_at)
+    return response
 
 
 @bp.post("/language")
@@ -154,9 +177,17 @@ def link_sent():
 
 @bp.post("/sign-out")
 def sign_out():
-    if PlainForm().validate_on_submit():
-        session.pop(PORTAL_KEY, None)
-    return render_template("portal/signed_out.html", signed_out=True)
+    """End this device's session on the server too: a copy of the cookie opens nothing."""
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    portal_session = current_portal_session()
+    if portal_session is not None:
+        sessions.end(portal_session, reason="signed_out", now=utcnow())
+        db.session.commit()
+        g.portal_session = None
+    response = make_response(render_template("portal/signed_out.html", signed_out=True))
+    forget_device(response)
+    return response
 
 
 # ---- pages -------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """A journey's reminders over JSON (read-only: staff act on reminders in the outbox)."""
 
+from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from tracker.api_support import Instant, authenticate, clinical, get_or_404, json_errors
+from tracker.audit.services import record_read
 from tracker.journeys.models import Journey
 from tracker.reminders import queries
 
@@ -52,4 +54,11 @@ class ReminderListSchema(Schema):
 def list_reminders(journey_id: int):
     """A journey's reminders in due order, with their state."""
     journey = get_or_404(Journey, journey_id)
+    record_read(
+        "reminder.list",
+        journey,
+        actor=g.api_user,
+        patient_id=journey.patient_id,
+        details={"via": "api"},
+    )
     return {"items": queries.journey_reminders(journey)}

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from tracker.audit.services import record_read
 from tracker.auth.access import clinical_required
 from tracker.clock import utcnow
 from tracker.db import db
@@ -54,6 +55,11 @@ def _filters() -> queries.OutboxFilters:
 def index():
     filters = _filters()
     page = paginate_segments(queries.outbox_segments(filters, clinic_tz()), per_page=PAGE_SIZE)
+    record_read(
+        "reminder.list",
+        actor=current_user,
+        details={"shown": sorted({r.patient_id for r in page.items}), "total": page.total},
+    )
     return render_template(
         "reminders/outbox.html",
         page=page,
