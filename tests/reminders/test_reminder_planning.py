@@ -42,6 +42,14 @@ def test_starting_a_journey_plans_every_rule_in_the_patients_time(make_journey):
         "pain_checkin": 28,  # 14 days, SMS and email
         "followup_day_before": 6,  # three follow-up appointments, two channels
         "outcome_check_3m": 1,
+        # questionnaires (outcomes): "due" and "not done yet", SMS and email
+        "questionnaire_baseline_due": 2,
+        "questionnaire_baseline_reminder": 2,
+        "questionnaire_6w_due": 2,
+        "questionnaire_6w_reminder": 2,
+        "questionnaire_3m_due": 2,
+        "questionnaire_12m_due": 2,
+        "questionnaire_12m_reminder": 2,
     }
     # Jakarta is UTC+7: 18:00 the day before the 08:30 surgery on 10 December.
     evening = one(journey, "evening_before")
@@ -63,7 +71,7 @@ def test_planning_twice_makes_no_duplicates(make_journey):
     db.session.commit()
     assert not result.changed
     assert sorted(r.idempotency_key for r in rows(journey)) == keys
-    assert len(keys) == len(set(keys)) == 42
+    assert len(keys) == len(set(keys)) == 56
 
 
 def test_the_idempotency_key_is_unique_in_the_database(make_journey):
@@ -93,7 +101,7 @@ def test_no_surgery_date_plans_nothing_that_needs_it(make_journey):
         journey, datetime(2026, 12, 10, 1, 30, tzinfo=UTC), actor=None, now=NOW
     )
     db.session.commit()
-    assert len(rows(journey)) == 42
+    assert len(rows(journey)) == 56
 
 
 def test_reschedule_moves_pending_reminders_and_leaves_sent_ones(make_journey, coordinator):
@@ -123,7 +131,7 @@ def test_reschedule_moves_pending_reminders_and_leaves_sent_ones(make_journey, c
     # Follow-up reminders follow their appointments.
     wound = [r for r in rows(journey, rule_key="followup_day_before", channel="sms")][0]
     assert wound.due_at == datetime(2026, 12, 30, 10, 0, tzinfo=UTC)  # 17:00 Jakarta
-    assert len(rows(journey, status="pending")) == 42 - 2 + 2
+    assert len(rows(journey, status="pending")) == 56 - 2 + 2
 
 
 def test_cancelling_the_journey_cancels_its_pending_reminders_with_the_reason(
