@@ -8,11 +8,12 @@ from tracker.api_support import domain_error, integrity_error
 from tracker.errors import DomainError
 from tracker.extensions import csrf
 from tracker.journeys.api import blp as journeys_blp
+from tracker.outcomes.api import blp as outcomes_blp
 from tracker.patients.api import blp as patients_blp
 from tracker.reminders.api import blp as reminders_blp
 
 PREFIX = "/api/v1"
-BLUEPRINTS = (patients_blp, journeys_blp, reminders_blp)
+BLUEPRINTS = (patients_blp, journeys_blp, reminders_blp, outcomes_blp)
 
 
 def init_app(app: Flask) -> None:
