@@ -28,6 +28,8 @@ from tracker.db import db
 from tracker.discharge.views import bp as discharge_bp
 from tracker.extensions import login_manager
 from tracker.journeys.views import bp as journeys_bp
+from tracker.outcomes import portal_views as questionnaire_views
+from tracker.outcomes.views import bp as outcomes_bp
 from tracker.patients.views import bp as patients_bp
 from tracker.portal import staff_views as portal_staff_views
 from tracker.portal import views as portal_views
@@ -41,6 +43,8 @@ BLUEPRINTS = (
     discharge_bp,
     portal_views.bp,
     portal_staff_views.bp,
+    outcomes_bp,
+    questionnaire_views.bp,
 )
 STAGE_LABELS = {
     "consultation": "Consultation",

@@ -9,6 +9,8 @@ from tracker.portal.services import session_invitation
 #: the portal's own key in the session cookie, apart from Flask-Login's staff sign-in
 PORTAL_KEY = "portal_invitation"
 LANGUAGE_KEY = "portal_language"
+#: the blueprints whose pages patients read (the questionnaires live in the outcomes domain)
+PATIENT_BLUEPRINTS = ("portal", "questionnaires")
 
 
 def languages() -> tuple[str, ...]:
@@ -29,7 +31,7 @@ def select_locale() -> str:
     """Portal pages: the language chosen with the switch, then the patient's preferred one,
     then the browser's. Staff pages stay in the default language (they are not translated)."""
     default = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
-    if not has_request_context() or request.blueprint != "portal":
+    if not has_request_context() or request.blueprint not in PATIENT_BLUEPRINTS:
         return default
     chosen = session.get(LANGUAGE_KEY)
     if chosen in languages():
