@@ -15,6 +15,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.demo import DEMO_PASSWORD, DEMO_SIGN_IN, Demo, pending_steps
 from tracker.errors import DomainError
+from tracker.outcomes.cli import instruments
 from tracker.pathways.services import DATA_DIR, TemplateError, load_directory
 from tracker.patients.importer import ImportFileError, import_rows, iter_lines, read_csv
 
@@ -25,7 +26,7 @@ patients = AppGroup("patients", help="Patients.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (users, tokens, pathways, patients):
+    for group in (users, tokens, pathways, patients, instruments):
         app.cli.add_command(group)
     app.cli.add_command(demo)
 

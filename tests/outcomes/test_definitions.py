@@ -138,3 +138,14 @@ def test_a_bad_schedule_refuses_the_template(change, message):
     with pytest.raises(TemplateError, match=message) as error:
         validate_definition(data, "teld.yaml")
     assert str(error.value).startswith("teld.yaml outcomes")
+
+
+def test_the_load_command(runner, tmp_path):
+    first = runner.invoke(args=["instruments", "load"])
+    assert first.exit_code == 0, first.output
+    assert "odi: v1 loaded as new version" in first.output
+    again = runner.invoke(args=["instruments", "load"])
+    assert "odi: v1 unchanged" in again.output
+    (tmp_path / "odi.yaml").write_text("key: odi\n", "utf-8")
+    broken = runner.invoke(args=["instruments", "load", "--dir", str(tmp_path)])
+    assert broken.exit_code == 1 and "Nothing loaded. odi.yaml: missing 'name'" in broken.output

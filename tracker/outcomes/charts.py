@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 520, 300
 LEFT, RIGHT, TOP, BOTTOM = 44, 18, 58, 46
-BASELINE_GAP = 0.09  # share of the plot width between the baseline and the operation
+BASELINE_GAP = 0.14  # share of the plot width between the baseline and the operation
 PALETTE = {
     "leg_pain": ("#9a3412", "6 4", "square"),
     "back_pain": ("#1d4ed8", "", "circle"),
@@ -51,7 +51,7 @@ def _scale(x_max: float):
 
     def x(value: float | None) -> float:
         if value is None:
-            return LEFT + 6
+            return round((LEFT + origin) / 2, 1)
         return round(origin + math.sqrt(max(value, 0)) / span * (WIDTH - RIGHT - origin), 1)
 
     return x, origin
@@ -115,7 +115,7 @@ def chart(
         f'<line x1="{origin}" x2="{origin}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" stroke="#111827"/>'
     )
     out.append(
-        f'<text x="{x(None)}" y="{HEIGHT - BOTTOM + 16}" fill="#374151">'
+        f'<text x="{x(None)}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" fill="#374151">'
         f"{escape(labels['baseline'])}</text>"
     )
     for value, text in ticks:
