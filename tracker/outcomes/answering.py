@@ -18,7 +18,7 @@ from tracker.journeys.models import Journey
 from tracker.outcomes import catalogue
 from tracker.outcomes.models import Instrument, QuestionnaireAnswer, QuestionnaireResponse
 from tracker.outcomes.scoring import check_answer, score
-from tracker.outcomes.services import _audit_completion, require_open, tick_if_complete
+from tracker.outcomes.services import audit_completion, require_open, tick_if_complete
 from tracker.outcomes.status import TimepointStatus, journey_status
 
 
@@ -191,7 +191,7 @@ def submit(journey: Journey, timepoint: str, *, now: datetime) -> list[Questionn
         completed.append(response)
     db.session.flush()
     for response in completed:
-        _audit_completion(response, actor=None, now=now)
+        audit_completion(response, actor=None, now=now)
     if completed:
         tick_if_complete(journey, timepoint, actor=None, now=now)
         record(

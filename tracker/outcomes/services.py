@@ -135,16 +135,21 @@ def record_submissions(
     checked = []
     several = len(submissions) > 1
     for sub in submissions:
+        mine = FieldErrors()
         instrument = catalogue.current(sub.instrument, now=now)
         if instrument is None:
-            errors.add("instrument", f"No questionnaire {sub.instrument!r}.")
-            continue
-        _answer_errors(instrument, sub.answers, errors, sub.instrument if several else "")
-        _check_time(sub.completed_at, now, errors)
-        if errors.errors:
-            continue
-        timepoint = _timepoint(journey, sub.timepoint, sub.completed_at, errors)
-        checked.append((sub, instrument, timepoint))
+            mine.add("instrument", f"No questionnaire {sub.instrument!r}.")
+        else:
+            _answer_errors(instrument, sub.answers, mine, sub.instrument if several else "")
+        _check_time(sub.completed_at, now, mine)
+        if not mine.errors:
+            checked.append(
+                (sub, instrument, _timepoint(journey, sub.timepoint, sub.completed_at, mine))
+            )
+        for field, messages in mine.errors.items():
+            for message in messages:
+                if message not in errors.errors.get(field, []):
+                    errors.add(field, message)
     errors.raise_if_any("The questionnaire was not saved: some answers are not valid.")
     responses = []
     for sub, instrument, timepoint in checked:
@@ -154,7 +159,7 @@ def record_submissions(
         response.entered_by, response.entered_by_id, response.source = "staff", actor.id, source
         response.idempotency_key = idempotency_key if not several else None
         responses.append(response)
-        _audit_completion(response, actor=actor, now=now)
+        audit_completion(response, actor=actor, now=now)
     for timepoint in {r.timepoint for r in responses if r.timepoint}:
         tick_if_complete(journey, timepoint, actor=actor, now=now)
     return responses, True
@@ -199,7 +204,7 @@ def _store(
     return response
 
 
-def _audit_completion(response: QuestionnaireResponse, *, actor, now: datetime) -> None:
+def audit_completion(response: QuestionnaireResponse, *, actor, now: datetime) -> None:
     record(
         "questionnaire.complete",
         response,
