@@ -185,3 +185,19 @@ def test_the_portal_questionnaire_is_the_patients_own(patient_phone, app):
     assert stranger.get("/portal/questionnaires/6w/1").status_code == 401
     assert phone.get("/portal/questionnaires/12m").status_code == 409  # not open yet
     assert phone.get("/portal/questionnaires/9w").status_code == 404
+
+
+def test_a_baseline_form_from_the_morning_of_the_operation(staff, make_journey, clock):
+    journey = make_journey(surgery_at=NOW + timedelta(hours=3))  # 13:00 today in Jakarta
+    url = f"/journeys/{journey.id}/questionnaires/baseline/new"
+    data = {f"odi-{item}": "3" for item in ("pain_intensity", "personal_care", "lifting")}
+    data.update({f"odi-{item}": "3" for item in ("walking", "sitting", "standing", "sleeping")})
+    data.update({"odi-sex_life": "3", "odi-social_life": "3", "odi-travelling": "3"})
+    data.update({"back_pain-back_pain": "5", "leg_pain-leg_pain": "7", "source": "paper"})
+    data["completed_on"] = str((NOW + timedelta(hours=7)).date())
+    assert staff.post(url, data).status_code == 303
+    odi = db.session.scalar(
+        sa.select(QuestionnaireResponse).where(QuestionnaireResponse.instrument_key == "odi")
+    )
+    assert (odi.timepoint, odi.score) == ("baseline", 60.0)
+    assert odi.completed_at < journey.surgery_at

@@ -1,6 +1,6 @@
 """Staff pages: a paper questionnaire typed in, corrections, returns to theatre, the report."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from flask import (
     Blueprint,
@@ -96,6 +96,9 @@ def paper_entry(journey_id: int, timepoint: str):
         # Noon on the patient's day: the form has a date, the record needs an instant.
         completed_at = datetime.combine(form.completed_on.data, time(12), patient_tz(journey))
         completed_at = min(completed_at, now)
+        if timepoint == "baseline" and journey.surgery_at is not None:
+            # A form filled in on the morning of the operation is still its baseline.
+            completed_at = min(completed_at, journey.surgery_at - timedelta(minutes=1))
         submissions = [
             Submission(
                 key, item_answers(request.form, key, definitions[key]), completed_at, timepoint
