@@ -24,7 +24,7 @@ from tracker.outcomes import catalogue, sql
 from tracker.outcomes.models import TIMEPOINTS, QuestionnaireResponse, TheatreReturn
 from tracker.outcomes.report import ReportFilters, cohort_where, templates_for
 from tracker.outcomes.scoring import mcid_reached
-from tracker.outcomes.values import cohort_cte, scheduled_cte, values_cte, windows_cte
+from tracker.outcomes.values import cohort_cte, scheduled, values_cte, windows_cte
 from tracker.pathways.models import PathwayTemplate
 from tracker.patients.models import Patient
 from tracker.portal.models import Alert
@@ -64,8 +64,7 @@ def _query(filters: ReportFilters, now: datetime):
     templates = templates_for(filters)
     cohort = cohort_cte(cohort_where(filters, now))
     windows = windows_cte(templates)
-    values = values_cte(cohort, windows)
-    scheduled = scheduled_cte(templates)
+    values = values_cte(cohort, templates)
     pivot = [
         sa.func.max(
             sa.case((sa.and_(values.c.instrument == m, values.c.timepoint == tp), values.c.value))
@@ -82,15 +81,10 @@ def _query(filters: ReportFilters, now: datetime):
             r.journey_id, r.timepoint, sa.func.count(sa.distinct(r.instrument_key)).label("n")
         )
         .join(cohort, cohort.c.id == r.journey_id)
-        .join(
-            scheduled,
-            sa.and_(
-                scheduled.c.template_id == cohort.c.template_id,
-                scheduled.c.timepoint == r.timepoint,
-                scheduled.c.instrument == r.instrument_key,
-            ),
+        .where(
+            r.status == "completed",
+            scheduled(templates, cohort.c.template_id, r.timepoint, r.instrument_key),
         )
-        .where(r.status == "completed")
         .group_by(r.journey_id, r.timepoint)
         .subquery("done")
     )

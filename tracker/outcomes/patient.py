@@ -12,7 +12,7 @@ from tracker.outcomes.definitions import is_scale
 from tracker.outcomes.models import TIMEPOINTS
 from tracker.outcomes.schedule import expected_band, timepoints
 from tracker.outcomes.scoring import band_of, mcid_reached, round_half_up, substantial_reached
-from tracker.outcomes.values import CHECK_IN_FIELDS, cohort_cte, values_cte, windows_cte
+from tracker.outcomes.values import CHECK_IN_FIELDS, cohort_cte, values_cte
 
 #: the measures every outcome shows, in this order, then any other scheduled instrument
 CORE = ("odi", "leg_pain", "back_pain")
@@ -54,7 +54,7 @@ def journey_values(journey: Journey) -> list[sa.Row]:
     sql.prepare()
     template = [(journey.template_id, journey.template.definition)]
     cohort = cohort_cte([Journey.id == journey.id])
-    values = values_cte(cohort, windows_cte(template))
+    values = values_cte(cohort, template)
     return db.session.execute(sa.select(values)).all()
 
 

@@ -24,7 +24,7 @@ from tracker.outcomes.scoring import EPSILON, round_half_up
 from tracker.outcomes.values import (
     CHECK_IN_FIELDS,
     cohort_cte,
-    scheduled_cte,
+    scheduled,
     values_cte,
     windows_cte,
 )
@@ -39,6 +39,8 @@ CATEGORIES = ("global_change", "macnab")
 OPERATED_STAGES = ("procedure", "discharge", "follow_up")
 #: the weekly chart covers the first year
 WEEKS = 53
+#: where a timepoint's questionnaire answers sit on the weekly chart (-1: before the operation)
+TIMEPOINT_WEEKS = {"baseline": -1, "2w": 2, "6w": 6, "3m": 13, "12m": 52}
 
 
 @dataclass(frozen=True)
@@ -162,19 +164,14 @@ def build(filters: ReportFilters, *, now: datetime, today: date) -> Report:
     templates = templates_for(filters)
     cohort = cohort_cte(cohort_where(filters, now))
     windows = windows_cte(templates)
-    values = values_cte(cohort, windows)
+    values = values_cte(cohort, templates)
     report.definitions = catalogue.definitions([*MEASURES, *CATEGORIES])
     _stay(report, cohort)
     _safety(report, cohort)
     rows = {tp: TimepointRow(tp) for tp in TIMEPOINTS}
-    for row in db.session.execute(sql.percentiles(values, ["instrument", "timepoint"])):
-        if row.instrument in MEASURES:
-            rows[row.timepoint].stats[row.instrument] = _stat(row)
-    _changes(rows, values, report.definitions)
-    _success(rows, values, report.definitions)
-    _completion(rows, cohort, windows, scheduled_cte(templates), today)
+    _aggregates(report, rows, cohort, values)
+    _completion(rows, cohort, windows, templates, today)
     report.rows = [rows[tp] for tp in TIMEPOINTS]
-    report.weekly = _weekly(cohort, windows, values)
     return report
 
 
@@ -246,107 +243,128 @@ def _safety(report: Report, cohort) -> None:
     report.theatre_patients = Share(returns[1], report.patients)
 
 
-def _thresholds(definitions: dict[str, dict]):
-    rows = [
-        (
-            key,
-            float(d["mcid"]["points"]),
-            float(d["mcid"].get("percent") or 0),
-            float(d["substantial"]["points"]) if "substantial" in d else None,
-            1 if d["scoring"].get("better", "lower") == "lower" else -1,
+def _per_instrument(instrument, definitions: dict[str, dict], value_of) -> sa.ColumnElement:
+    """A CASE on the instrument giving each one's constant (its thresholds, its direction).
+
+    Constants, not a joined table: the timepoint values come out of a window function whose
+    row count the planner cannot estimate, and joining them invites a nested loop.
+    """
+    whens = [(instrument == key, value_of(d)) for key, d in definitions.items()]
+    whens = [(cond, value) for cond, value in whens if value is not None]
+    return sa.case(*whens, else_=sa.null()) if whens else sa.null()
+
+
+def _direction(definition: dict) -> float:
+    return 1.0 if definition["scoring"].get("better", "lower") == "lower" else -1.0
+
+
+def _substantial(definition: dict) -> float | None:
+    rule = definition.get("substantial")
+    return float(rule["points"]) if rule else None
+
+
+def _timepoint_query(values, definitions: dict[str, dict]):
+    """One statement per report for every measure and timepoint: median and quartiles; the
+    MCID and substantial benefit (the rule of :func:`tracker.outcomes.scoring.mcid_reached`,
+    each value against its journey's baseline, found by a window, not a self-join); the share
+    answering a "success" option (global change, MacNab)."""
+    scales = {k: d for k, d in definitions.items() if "mcid" in d and is_scale(d)}
+    paired = sa.select(
+        *values.c,
+        sa.func.max(sa.case((values.c.timepoint == "baseline", values.c.value)))
+        .over(partition_by=(values.c.journey_id, values.c.instrument))
+        .label("base"),
+    ).cte("paired")
+
+    def counts(c) -> list:
+        direction = _per_instrument(c.instrument, scales, _direction)
+        points = _per_instrument(c.instrument, scales, lambda d: float(d["mcid"]["points"]))
+        percent = _per_instrument(
+            c.instrument, scales, lambda d: float(d["mcid"].get("percent") or 0)
         )
-        for key, d in definitions.items()
-        if "mcid" in d and is_scale(d)
-    ]
-    return sql.literal_table(
-        "thresholds",
-        [
-            ("instrument", sa.String()),
-            ("points", sa.Float()),
-            ("percent", sa.Float()),
-            ("substantial", sa.Float()),
-            ("direction", sa.Integer()),
-        ],
-        rows,
-    )
-
-
-def _changes(rows: dict[str, TimepointRow], values, definitions) -> None:
-    """MCID and substantial benefit: the rule of :func:`tracker.outcomes.scoring.mcid_reached`."""
-    base = values.alias("base")
-    limits = _thresholds(definitions)
-    gain = (base.c.value - values.c.value) * limits.c.direction
-    mcid = sa.and_(
-        gain > EPSILON,
-        sa.or_(
-            gain >= limits.c.points - EPSILON,
-            sa.and_(
-                limits.c.percent > 0,
-                base.c.value > 0,
-                gain * 100 >= limits.c.percent * base.c.value - EPSILON,
+        needed = _per_instrument(c.instrument, scales, _substantial)
+        gain = (c.base - c.value) * direction
+        follow_up = sa.and_(c.timepoint != "baseline", c.base.is_not(None), points.is_not(None))
+        mcid = sa.and_(
+            follow_up,
+            gain > EPSILON,
+            sa.or_(
+                gain >= points - EPSILON,
+                sa.and_(percent > 0, c.base > 0, gain * 100 >= percent * c.base - EPSILON),
             ),
-        ),
-    )
-    substantial = sa.and_(limits.c.substantial.is_not(None), gain >= limits.c.substantial - EPSILON)
-    query = (
-        sa.select(
-            values.c.instrument,
-            values.c.timepoint,
-            sa.func.count().label("paired"),
+        )
+        substantial = sa.and_(follow_up, needed.is_not(None), gain >= needed - EPSILON)
+        hits = [
+            sa.and_(c.instrument == key, c.value.in_([float(v) for v in success_values(d)]))
+            for key, d in definitions.items()
+            if key in CATEGORIES and success_values(d)
+        ]
+        success = sa.or_(*hits) if hits else sa.false()
+        return [
+            sa.func.sum(sa.case((follow_up, 1), else_=0)).label("paired"),
             sa.func.sum(sa.case((mcid, 1), else_=0)).label("mcid"),
             sa.func.sum(sa.case((substantial, 1), else_=0)).label("substantial"),
-            sa.func.max(sa.case((limits.c.substantial.is_not(None), 1), else_=0)).label("has_sub"),
-        )
-        .join(
-            base,
-            sa.and_(
-                base.c.journey_id == values.c.journey_id,
-                base.c.instrument == values.c.instrument,
-                base.c.timepoint == "baseline",
-            ),
-        )
-        .join(limits, limits.c.instrument == values.c.instrument)
-        .where(values.c.timepoint != "baseline")
-        .group_by(values.c.instrument, values.c.timepoint)
-    )
-    for row in db.session.execute(query):
-        if row.instrument not in MEASURES:
-            continue
-        target = rows[row.timepoint]
-        target.mcid[row.instrument] = Share(int(row.mcid), int(row.paired))
-        if row.has_sub:
-            target.substantial[row.instrument] = Share(int(row.substantial), int(row.paired))
+            sa.func.sum(sa.case((success, 1), else_=0)).label("success"),
+        ]
+
+    return sql.percentiles(paired, ["instrument", "timepoint"], extra=counts).subquery("by_point")
 
 
-def _success(rows: dict[str, TimepointRow], values, definitions) -> None:
-    """Global change and MacNab: the share answering a "success" option."""
-    pairs = [
-        (key, float(value))
-        for key in CATEGORIES
-        if key in definitions
-        for value in success_values(definitions[key])
-    ]
-    good = sql.literal_table(
-        "success_values", [("instrument", sa.String()), ("value", sa.Float())], pairs
-    )
-    hit = sa.exists().where(
-        good.c.instrument == values.c.instrument, good.c.value == values.c.value
-    )
-    query = (
+def _aggregates(report: Report, rows: dict[str, TimepointRow], cohort, values) -> None:
+    """The timepoint table and the weekly chart in one statement: the timepoint values are
+    worked out once (a CTE both halves read) instead of once per figure."""
+    point = _timepoint_query(values, report.definitions)
+    week = _weekly_query(cohort, values)
+    no_text, no_number = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Integer)
+    stats = [c.label(c.name) for c in (point.c.n, point.c.p25, point.c.p50, point.c.p75)]
+    query = sa.union_all(
         sa.select(
-            values.c.instrument,
-            values.c.timepoint,
-            sa.func.count().label("n"),
-            sa.func.sum(sa.case((hit, 1), else_=0)).label("success"),
-        )
-        .where(values.c.instrument.in_(CATEGORIES))
-        .group_by(values.c.instrument, values.c.timepoint)
+            sa.literal("point").label("kind"),
+            point.c.instrument,
+            point.c.timepoint,
+            no_number.label("week"),
+            *stats,
+            point.c.paired,
+            point.c.mcid,
+            point.c.substantial,
+            point.c.success,
+        ),
+        sa.select(
+            sa.literal("week").label("kind"),
+            week.c.measure.label("instrument"),
+            no_text.label("timepoint"),
+            week.c.week,
+            week.c.n,
+            week.c.p25,
+            week.c.p50,
+            week.c.p75,
+            *(no_number.label(name) for name in ("paired", "mcid", "substantial", "success")),
+        ),
     )
+    report.weekly = {m: [] for m in MEASURES}
     for row in db.session.execute(query):
-        rows[row.timepoint].success[row.instrument] = Share(int(row.success), int(row.n))
+        if row.kind == "week":
+            if row.instrument in report.weekly:
+                report.weekly[row.instrument].append(WeekPoint(int(row.week), _stat(row)))
+            continue
+        _read_point(rows[row.timepoint], row, report.definitions)
+    for points in report.weekly.values():
+        points.sort(key=lambda p: p.week)
 
 
-def _completion(rows, cohort, windows, scheduled, today: date) -> None:
+def _read_point(target: TimepointRow, row, definitions: dict[str, dict]) -> None:
+    if row.instrument in MEASURES:
+        target.stats[row.instrument] = _stat(row)
+        if row.timepoint != "baseline" and row.paired:
+            target.mcid[row.instrument] = Share(int(row.mcid), int(row.paired))
+            if "substantial" in definitions.get(row.instrument, {}):
+                share = Share(int(row.substantial), int(row.paired))
+                target.substantial[row.instrument] = share
+    elif row.instrument in CATEGORIES:
+        target.success[row.instrument] = Share(int(row.success), int(row.n))
+
+
+def _completion(rows, cohort, windows, templates, today: date) -> None:
     """Completed every questionnaire of the timepoint, among patients whose window has closed."""
     r = QuestionnaireResponse
     done = (
@@ -356,15 +374,10 @@ def _completion(rows, cohort, windows, scheduled, today: date) -> None:
             sa.func.count(sa.distinct(r.instrument_key)).label("n"),
         )
         .join(cohort, cohort.c.id == r.journey_id)
-        .join(
-            scheduled,
-            sa.and_(
-                scheduled.c.template_id == cohort.c.template_id,
-                scheduled.c.timepoint == r.timepoint,
-                scheduled.c.instrument == r.instrument_key,
-            ),
+        .where(
+            r.status == "completed",
+            scheduled(templates, cohort.c.template_id, r.timepoint, r.instrument_key),
         )
-        .where(r.status == "completed")
         .group_by(r.journey_id, r.timepoint)
         .subquery()
     )
@@ -393,31 +406,25 @@ def _completion(rows, cohort, windows, scheduled, today: date) -> None:
             row.completion = Share(0, 0)
 
 
-def _weekly(cohort, windows, values) -> dict[str, list[WeekPoint]]:
+def _weekly_query(cohort, values):
     """Median and IQR by week since the operation; week -1 is the baseline.
 
-    Pain: every check-in, and each questionnaire answer at its timepoint's week; a patient
-    with several in a week counts once, with their mean. The ODI: its timepoint values.
+    Pain: every check-in, and each questionnaire answer at its timepoint's week
+    (``TIMEPOINT_WEEKS``); a patient with several in a week counts once, with their mean.
+    The ODI: its timepoint values.
     """
-    answered = (
-        sa.select(
-            values.c.journey_id,
-            values.c.instrument.label("measure"),
-            sa.case((values.c.timepoint == "baseline", -1), else_=windows.c.day // 7).label("week"),
-            values.c.value,
-        )
-        .join(cohort, cohort.c.id == values.c.journey_id)
-        .join(
-            windows,
-            sa.and_(
-                windows.c.template_id == cohort.c.template_id,
-                windows.c.timepoint == values.c.timepoint,
-            ),
-        )
-        .where(
-            values.c.instrument.in_(MEASURES),
-            sa.or_(values.c.timepoint == "baseline", values.c.source == "questionnaire"),
-        )
+    week = sa.case(
+        *((values.c.timepoint == key, week) for key, week in TIMEPOINT_WEEKS.items()),
+        else_=sa.null(),
+    )
+    answered = sa.select(
+        values.c.journey_id,
+        values.c.instrument.label("measure"),
+        week.label("week"),
+        values.c.value,
+    ).where(
+        values.c.instrument.in_(MEASURES),
+        sa.or_(values.c.timepoint == "baseline", values.c.source == "questionnaire"),
     )
     offset = sql.day_number(CheckIn.day) - cohort.c.sday
     daily = [
@@ -438,10 +445,4 @@ def _weekly(cohort, windows, values) -> dict[str, list[WeekPoint]]:
         .group_by(o.journey_id, o.measure, o.week)
         .cte("weekly_values")
     )
-    out: dict[str, list[WeekPoint]] = {m: [] for m in MEASURES}
-    for row in db.session.execute(sql.percentiles(per_patient, ["measure", "week"])):
-        if row.measure in out:
-            out[row.measure].append(WeekPoint(int(row.week), _stat(row)))
-    for points in out.values():
-        points.sort(key=lambda p: p.week)
-    return out
+    return sql.percentiles(per_patient, ["measure", "week"]).subquery("weekly")

@@ -40,9 +40,16 @@ def _sqlite_local_date(value: str | None, name: str | None) -> str | None:
     return instant.replace(tzinfo=UTC).astimezone(zone_info(name)).date().isoformat()
 
 
+#: PostgreSQL memory per sort for the report's statements (its default, 4 MB, spills to disk)
+REPORT_WORK_MEM = "64MB"
+
+
 def prepare() -> None:
-    """Give this session's SQLite connection the functions the queries use."""
-    if dialect() == "sqlite":
+    """Ready this transaction for the outcome queries: on PostgreSQL more sort memory for it
+    alone (``SET LOCAL``), on SQLite the functions the queries use."""
+    if dialect() == "postgresql":
+        db.session.execute(sa.text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+    elif dialect() == "sqlite":
         raw = db.session.connection().connection.driver_connection
         raw.create_function("tracker_local_date", 2, _sqlite_local_date, deterministic=True)
 
@@ -92,8 +99,12 @@ def literal_table(name: str, columns: list[tuple[str, sa.types.TypeEngine]], row
     return query.cte(name)
 
 
-def percentiles(values, group: list[str], value: str = "value"):
-    """SELECT group columns, n, p25, p50, p75 of ``value`` per group of the ``values`` CTE."""
+def percentiles(values, group: list[str], value: str = "value", extra=None):
+    """SELECT group columns, n, p25, p50, p75 of ``value`` per group of ``values``.
+
+    ``extra(columns)`` may add aggregates over the group's rows (``columns``: the rows' columns,
+    every column of ``values``), so one statement gives the quartiles and the counts.
+    """
     keys = [values.c[name] for name in group]
     column = values.c[value]
     if dialect() == "postgresql":
@@ -101,14 +112,14 @@ def percentiles(values, group: list[str], value: str = "value"):
             sa.func.percentile_cont(p).within_group(column).label(f"p{int(p * 100)}")
             for p in PERCENTILES
         ]
-        return sa.select(*keys, sa.func.count(column).label("n"), *stats).group_by(*keys)
+        more = extra(values.c) if extra else []
+        return sa.select(*keys, sa.func.count(column).label("n"), *stats, *more).group_by(*keys)
     ranked = sa.select(
-        *keys,
-        column.label("v"),
+        *values.c,
         sa.func.row_number().over(partition_by=keys, order_by=column).label("rn"),
-        sa.func.count().over(partition_by=keys).label("n"),
+        sa.func.count(column).over(partition_by=keys).label("n"),
     ).cte(f"{values.name}_ranked")
-    rn, n, v = ranked.c.rn, ranked.c.n, ranked.c.v
+    rn, n, v = ranked.c.rn, ranked.c.n, ranked.c[value]
     parts = []
     for p in PERCENTILES:
         position = 1 + p * (n - 1)  # exact: p is a quarter, n a whole number
@@ -122,4 +133,5 @@ def percentiles(values, group: list[str], value: str = "value"):
             )
         )
     group_cols = [ranked.c[name] for name in group]
-    return sa.select(*group_cols, sa.func.max(n).label("n"), *parts).group_by(*group_cols)
+    more = extra(ranked.c) if extra else []
+    return sa.select(*group_cols, sa.func.max(n).label("n"), *parts, *more).group_by(*group_cols)

@@ -74,25 +74,46 @@ def windows_cte(templates: list[tuple[int, dict]]):
     )
 
 
-def scheduled_cte(templates: list[tuple[int, dict]]):
-    """(template, timepoint, instrument) of every scheduled questionnaire."""
-    rows = sorted(
-        {
-            (template_id, tp.key, instrument)
-            for template_id, definition in templates
-            for tp in timepoints(definition)
-            for instrument in tp.instruments
-        }
-    )
-    return sql.literal_table(
-        "scheduled",
-        [("template_id", sa.Integer()), ("timepoint", sa.String()), ("instrument", sa.String())],
-        rows,
-    )
+def _window_cases(templates, template_id, offset, before_surgery):
+    """CASE expressions placing a check-in in its timepoint and giving its distance to the day.
+
+    Written out per template version (a handful), so the check-ins are read in one pass with
+    no join to the schedule; a pathway's windows do not overlap, so the first match is the one.
+    """
+    places, distances = [], []
+    for version, definition in templates:
+        for tp in timepoints(definition):
+            if tp.is_baseline:
+                where = sa.and_(template_id == version, before_surgery)
+                if tp.from_day is not None:
+                    where = sa.and_(where, offset >= tp.from_day)
+                distance = -offset
+            else:
+                where = sa.and_(template_id == version, offset.between(tp.from_day, tp.to_day))
+                distance = sa.func.abs(offset - tp.day)
+            places.append((where, tp.key))
+            distances.append((where, distance))
+    if not places:  # no template in the cohort: typed nulls, so the union still lines up
+        return sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Integer)
+    return sa.case(*places, else_=sa.null()), sa.case(*distances, else_=sa.null())
 
 
-def values_cte(cohort, windows, name: str = "tp_values"):
-    """(journey_id, instrument, timepoint, value, at, source) with one row per measure."""
+def scheduled(templates, template_id, timepoint, instrument):
+    """SQL: the (timepoint, instrument) is a questionnaire of the template version's schedule."""
+    terms = [
+        sa.and_(template_id == version, timepoint == tp.key, instrument.in_(tp.instruments))
+        for version, definition in templates
+        for tp in timepoints(definition)
+        if tp.instruments
+    ]
+    return sa.or_(*terms) if terms else sa.false()
+
+
+def values_cte(cohort, templates: list[tuple[int, dict]], name: str = "tp_values"):
+    """(journey_id, instrument, timepoint, value, at, source) with one row per measure.
+
+    ``templates``: (id, definition) of every template version the cohort may use.
+    """
     r = QuestionnaireResponse
     answered = sa.select(
         r.journey_id.label("journey_id"),
@@ -111,31 +132,22 @@ def values_cte(cohort, windows, name: str = "tp_values"):
         r.score.is_not(None),
     )
     offset = sql.day_number(CheckIn.day) - cohort.c.sday
-    is_baseline = windows.c.timepoint == "baseline"
-    in_window = sa.or_(
-        sa.and_(
-            is_baseline,
-            CheckIn.recorded_at < cohort.c.surgery_at,
-            sa.or_(windows.c.from_day.is_(None), offset >= windows.c.from_day),
-        ),
-        sa.and_(~is_baseline, offset >= windows.c.from_day, offset <= windows.c.to_day),
-    )
-    check_ins = (
+    before = CheckIn.recorded_at < cohort.c.surgery_at
+    timepoint, distance = _window_cases(templates, cohort.c.template_id, offset, before)
+    placed = (
         sa.select(
             CheckIn.journey_id.label("journey_id"),
-            windows.c.timepoint.label("timepoint"),
-            sa.case((is_baseline, -offset), else_=sa.func.abs(offset - windows.c.day)).label(
-                "distance"
-            ),
+            timepoint.label("timepoint"),
+            distance.label("distance"),
             CheckIn.recorded_at.label("at"),
             CheckIn.id.label("ref"),
             *(getattr(CheckIn, column).label(key) for key, column in CHECK_IN_FIELDS.items()),
         )
         .join(cohort, cohort.c.id == CheckIn.journey_id)
-        .join(windows, windows.c.template_id == cohort.c.template_id)
-        .where(cohort.c.surgery_at.is_not(None), in_window)
-        .cte(f"{name}_check_ins")
+        .where(cohort.c.surgery_at.is_not(None))
+        .subquery(f"{name}_placed")
     )
+    check_ins = sa.select(placed).where(placed.c.timepoint.is_not(None)).cte(f"{name}_check_ins")
     from_check_ins = [
         sa.select(
             check_ins.c.journey_id,
