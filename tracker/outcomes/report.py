@@ -316,14 +316,16 @@ def _aggregates(report: Report, rows: dict[str, TimepointRow], cohort, values) -
     point = _timepoint_query(values, report.definitions)
     week = _weekly_query(cohort, values)
     no_text, no_number = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Integer)
-    stats = [c.label(c.name) for c in (point.c.n, point.c.p25, point.c.p50, point.c.p75)]
     query = sa.union_all(
         sa.select(
             sa.literal("point").label("kind"),
             point.c.instrument,
             point.c.timepoint,
             no_number.label("week"),
-            *stats,
+            point.c.n,
+            point.c.p25,
+            point.c.p50,
+            point.c.p75,
             point.c.paired,
             point.c.mcid,
             point.c.substantial,
