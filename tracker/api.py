@@ -10,12 +10,21 @@ from tracker.exports.api import blp as exports_blp
 from tracker.extensions import csrf
 from tracker.fhir.api import blp as fhir_blp
 from tracker.journeys.api import blp as journeys_blp
+from tracker.outcomes.api import blp as outcomes_blp
 from tracker.patients.api import blp as patients_blp
 from tracker.portal.api import blp as portal_blp
 from tracker.reminders.api import blp as reminders_blp
 
 PREFIX = "/api/v1"
-BLUEPRINTS = (patients_blp, journeys_blp, reminders_blp, portal_blp, fhir_blp, exports_blp)
+BLUEPRINTS = (
+    patients_blp,
+    journeys_blp,
+    reminders_blp,
+    portal_blp,
+    outcomes_blp,
+    fhir_blp,
+    exports_blp,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,7 @@ from tracker.db import db
 from tracker.demo import DEMO_PASSWORD, DEMO_SIGN_IN, Demo, pending_steps
 from tracker.errors import DomainError
 from tracker.fhir.cli import fhir
+from tracker.outcomes.cli import instruments
 from tracker.pathways.services import DATA_DIR, TemplateError, load_directory
 from tracker.patients.importer import ImportFileError, import_rows, iter_lines, read_csv
 from tracker.scale import ScaleError, build_clinic, settle
@@ -29,7 +30,7 @@ patients = AppGroup("patients", help="Patients.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (users, tokens, pathways, patients, fhir):
+    for group in (users, tokens, pathways, patients, instruments, fhir):
         app.cli.add_command(group)
     app.cli.add_command(demo)
 

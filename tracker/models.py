@@ -6,6 +6,12 @@ from tracker.discharge.models import DischargeBatch, DischargeDraft, DischargeSh
 from tracker.fhir.models import ExportJob
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
 from tracker.on_duty.models import OnDutyContact
+from tracker.outcomes.models import (
+    Instrument,
+    QuestionnaireAnswer,
+    QuestionnaireResponse,
+    TheatreReturn,
+)
 from tracker.pathways.models import PathwayTemplate
 from tracker.patients.models import Patient
 from tracker.portal.models import (
@@ -29,6 +35,7 @@ __all__ = [
     "DischargeDraft",
     "DischargeSheet",
     "ExportJob",
+    "Instrument",
     "Journey",
     "MilestoneRecord",
     "Note",
@@ -39,9 +46,12 @@ __all__ = [
     "PortalLink",
     "PortalSession",
     "RecoveryCode",
+    "QuestionnaireAnswer",
+    "QuestionnaireResponse",
     "Reminder",
     "SheetPdf",
     "StageTransition",
     "StaffUser",
     "Task",
+    "TheatreReturn",
 ]

@@ -32,6 +32,8 @@ from tracker.exports.views import bp as exports_bp
 from tracker.extensions import login_manager
 from tracker.journeys.views import bp as journeys_bp
 from tracker.on_duty.views import bp as on_duty_bp
+from tracker.outcomes import portal_views as questionnaire_views
+from tracker.outcomes.views import bp as outcomes_bp
 from tracker.patients.views import bp as patients_bp
 from tracker.portal import access_log as portal_access_log
 from tracker.portal import device_views as portal_device_views
@@ -52,6 +54,8 @@ BLUEPRINTS = (
     on_duty_bp,
     portal_device_views.bp,
     audit_bp,
+    outcomes_bp,
+    questionnaire_views.bp,
 )
 STAGE_LABELS = {
     "consultation": "Consultation",

@@ -6,11 +6,22 @@ import sqlalchemy as sa
 
 from tracker.audit.models import AuditEvent
 from tracker.auth.services import authenticate
-from tracker.clock import utcnow
+from tracker.clock import clinic_today, utcnow
 from tracker.db import db
-from tracker.demo import CASES, DEMO_PASSWORD, DEMO_SIGN_IN, STEPS, Demo, pending_steps
+from tracker.demo import (
+    CASES,
+    DEMO_PASSWORD,
+    DEMO_SIGN_IN,
+    PAST_PATIENTS,
+    QUESTIONNAIRE_TASKS,
+    STEPS,
+    Demo,
+    pending_steps,
+)
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
 from tracker.on_duty import services as on_duty
+from tracker.outcomes.report import ReportFilters, build
+from tracker.outcomes.status import overdue
 from tracker.pathways.models import STAGES
 from tracker.patients.models import Patient
 from tracker.portal.models import Alert, CheckIn
@@ -28,8 +39,8 @@ def test_demo_loads_a_clinic_then_changes_nothing(runner, row_counts):
     assert result.exit_code == 0, result.output
     assert f"{DEMO_SIGN_IN} / {DEMO_PASSWORD}" in result.output
     loaded = row_counts()
-    assert 35 <= loaded["patients"] <= 45
-    assert loaded["journeys"] == loaded["patients"] == len(CASES)
+    assert 35 <= loaded["patients"] - len(PAST_PATIENTS) <= 45
+    assert loaded["journeys"] == loaded["patients"] == len(CASES) + len(PAST_PATIENTS)
     assert loaded["pathway_templates"] == 2
 
     again = runner.invoke(args=["demo"])
@@ -79,7 +90,9 @@ def test_demo_covers_every_stage_and_both_pathways_with_a_real_history(runner):
     assert any(task.due_on and task.due_on < today for task in overdue)
     done = db.session.scalars(sa.select(Task).where(Task.status == "done")).all()
     assert len(done) > 100
-    assert all(task.done_by_id is not None and task.done_at <= now for task in done)
+    assert all(task.done_at <= now for task in done)
+    # Staff tick tasks off; a questionnaire answered in the portal ticks its own task.
+    assert all(task.done_by_id is not None or task.key in QUESTIONNAIRE_TASKS for task in done)
     steps = db.session.scalars(sa.select(StageTransition)).all()
     assert any(s.override and s.reason for s in steps)
     assert any(s.from_stage == "preparation" and s.to_stage == "consultation" for s in steps)
@@ -175,3 +188,22 @@ def test_demo_shows_who_is_told_about_an_urgent_alert(runner):
     ).all()
     assert invitations and {r.status for r in invitations} == {"pending"}
     assert all(r.body is None for r in invitations)  # the link is made when it is sent
+
+
+def test_demo_outcomes_make_the_report_meaningful(runner, clock):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    now = utcnow()
+    report = build(ReportFilters(pathway="teld"), now=now, today=clinic_today(now))
+    rows = {row.timepoint: row for row in report.rows}
+    # Baselines and follow-ups; most past the MCID, a few not; one questionnaire missing.
+    assert rows["baseline"].stats["odi"].n >= 10
+    six = rows["6w"].mcid["odi"]
+    assert six.of >= 8 and 0.6 < six.count / six.of < 1
+    assert rows["12m"].stats["odi"].n >= 2
+    leg = [rows[tp].stats["leg_pain"].median for tp in ("baseline", "2w", "6w", "3m")]
+    assert leg[0] > max(leg[1:])  # leg pain falls after the operation
+    assert rows["3m"].completion.count < rows["3m"].completion.of  # one never answered
+    assert report.theatre_returns == 1
+    # The walk-through patient: baseline ODI 60, six weeks overdue on the dashboard.
+    items, _ = overdue(clinic_today(now), now)
+    assert "Rina Kusumawati" in {q.journey.patient.full_name for q in items}

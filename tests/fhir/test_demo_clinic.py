@@ -9,6 +9,7 @@ from tests.fhir.conftest import FHIR_JSON, ndjson, validate, validate_bundle
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.fhir.registry import RESOURCE_TYPES
+from tracker.journeys.models import Journey
 from tracker.patients.models import Patient
 from tracker.portal.models import CheckIn
 from tracker.reminders.dispatch import dispatch_due
@@ -53,7 +54,7 @@ def test_demo_clinic_exports_valid_fhir_and_a_research_csv_without_names(
     assert result.exit_code == 0, result.output
     patients = db.session.scalar(sa.select(sa.func.count()).select_from(Patient))
     lines = ndjson(tmp_path / "out" / "Patient.ndjson")
-    assert len(lines) == patients == 40
+    assert len(lines) == patients > 0
     written = {path.stem for path in (tmp_path / "out").glob("*.ndjson")}
     assert written == set(RESOURCE_TYPES)
     for resource_type in RESOURCE_TYPES:
@@ -64,7 +65,7 @@ def test_demo_clinic_exports_valid_fhir_and_a_research_csv_without_names(
     # The research CSV: no name or MRN anywhere; identified data only for an admin.
     text = client.get("/api/v1/exports/journeys.csv", headers=headers).get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert len(rows) == 40
+    assert len(rows) == db.session.scalar(sa.select(sa.func.count()).select_from(Journey)) > 0
     for patient in db.session.scalars(sa.select(Patient)):
         assert patient.mrn not in text
         assert patient.family_name not in text

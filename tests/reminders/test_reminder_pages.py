@@ -148,7 +148,7 @@ def test_api_lists_a_journeys_reminders(client, api_headers, make_journey, make_
     response = client.get(f"/api/v1/journeys/{journey.id}/reminders", headers=api_headers())
     assert response.status_code == 200
     items = response.get_json()["items"]
-    assert len(items) == 22
+    assert len(items) == 29  # 22, and 7 questionnaire messages
     evening = next(i for i in items if i["rule"] == "evening_before" and i["channel"] == "sms")
     # Surgery is 20:30 on 9 December in New York: the evening before is 8 December, 18:00.
     assert evening["due_at"] == "2026-12-08T23:00:00Z"

@@ -45,6 +45,14 @@ def test_starting_a_journey_plans_every_rule_in_the_patients_time(make_journey):
         "pain_checkin": 14,  # 14 days, one message a day
         "followup_day_before": 3,  # three follow-up appointments
         "outcome_check_3m": 1,
+        # questionnaires (outcomes): "due" and "not done yet"
+        "questionnaire_baseline_due": 1,
+        "questionnaire_baseline_reminder": 1,
+        "questionnaire_6w_due": 1,
+        "questionnaire_6w_reminder": 1,
+        "questionnaire_3m_due": 1,
+        "questionnaire_12m_due": 1,
+        "questionnaire_12m_reminder": 1,
     }
     # One channel per message: the patient's preferred SMS, where the rule offers it.
     assert {r.channel for r in planned if r.rule_key != "outcome_check_3m"} - {"sms"} == {"email"}
@@ -69,7 +77,7 @@ def test_planning_twice_makes_no_duplicates(make_journey):
     db.session.commit()
     assert not result.changed
     assert sorted(r.idempotency_key for r in rows(journey)) == keys
-    assert len(keys) == len(set(keys)) == 22
+    assert len(keys) == len(set(keys)) == 29
 
 
 def test_the_idempotency_key_is_unique_in_the_database(make_journey):
@@ -99,7 +107,7 @@ def test_no_surgery_date_plans_nothing_that_needs_it(make_journey):
         journey, datetime(2026, 12, 10, 1, 30, tzinfo=UTC), actor=None, now=NOW
     )
     db.session.commit()
-    assert len(rows(journey)) == 22
+    assert len(rows(journey)) == 29
 
 
 def test_reschedule_moves_pending_reminders_and_leaves_sent_ones(make_journey, coordinator):
@@ -128,7 +136,7 @@ def test_reschedule_moves_pending_reminders_and_leaves_sent_ones(make_journey, c
     # Follow-up reminders follow their appointments.
     wound = [r for r in rows(journey, rule_key="followup_day_before", channel="sms")][0]
     assert wound.due_at == datetime(2026, 12, 30, 10, 0, tzinfo=UTC)  # 17:00 Jakarta
-    assert len(rows(journey, status="pending")) == 22 - 1 + 1  # sent confirmation; notice
+    assert len(rows(journey, status="pending")) == 29 - 1 + 1  # sent confirmation; notice
 
 
 def test_cancelling_the_journey_cancels_its_pending_reminders_with_the_reason(

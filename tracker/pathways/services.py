@@ -14,6 +14,7 @@ import yaml
 from tracker.audit.services import record
 from tracker.db import db
 from tracker.discharge import defaults as discharge_defaults
+from tracker.outcomes import schedule as outcome_schedule
 from tracker.pathways.models import ANCHORS, STAGES, PathwayTemplate
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -171,6 +172,10 @@ def validate_definition(data: Any, source: str = "template") -> dict:
     if "discharge" in data:
         problem = discharge_defaults.problem(data["discharge"])
         _need(problem is None, f"{source} discharge", str(problem))
+    if "outcomes" in data:
+        specs = {task["key"]: task for stage in stages for task in stage.get("tasks", [])}
+        problem = outcome_schedule.problem(data["outcomes"], specs)
+        _need(problem is None, f"{source} outcomes", str(problem))
     return data
 
 

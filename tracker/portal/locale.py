@@ -13,6 +13,8 @@ PORTAL_COOKIE = "tracker_portal"
 #: where an older version kept the portal sign-in inside the staff session cookie
 PORTAL_KEY = "portal_invitation"
 LANGUAGE_KEY = "portal_language"
+#: the blueprints whose pages patients read (the questionnaires live in the outcomes domain)
+PATIENT_BLUEPRINTS = ("portal", "questionnaires")
 
 
 def languages() -> tuple[str, ...]:
@@ -63,7 +65,7 @@ def select_locale() -> str:
     """Portal pages: the language chosen with the switch, then the patient's preferred one,
     then the browser's. Staff pages stay in the default language (they are not translated)."""
     default = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
-    if not has_request_context() or request.blueprint != "portal":
+    if not has_request_context() or request.blueprint not in PATIENT_BLUEPRINTS:
         return default
     chosen = session.get(LANGUAGE_KEY)
     if chosen in languages():

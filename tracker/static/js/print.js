@@ -1,5 +1,6 @@
-// Buttons marked data-print open the browser's print dialog (no inline onclick: the
-// Content-Security-Policy allows no inline script).
-document.querySelectorAll("[data-print]").forEach(function (button) {
-  button.addEventListener("click", function () { window.print(); });
+// A "Print" button for pages meant to be printed (no inline script: the pages' CSP allows none).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
 });
