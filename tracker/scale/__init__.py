@@ -128,6 +128,8 @@ def make_context(patients: int, *, seed: int, years: float, now: datetime) -> Co
             "portal_base_url": base,
             "on_duty_email": config.get("ON_DUTY_EMAIL") or "on-duty@demo.clinic",
             "invitation_days": int(config.get("PORTAL_INVITATION_DAYS", 120)),
+            # calendar feed keys are derived from it, as tracker.portal.services.feed_key does
+            "secret_key": config["SECRET_KEY"],
         },
     )
 

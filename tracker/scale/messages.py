@@ -133,6 +133,7 @@ def plan(ctx: Context, rng: random.Random, life, ledger: Ledger, rows: Rows) -> 
     created = skipped = 0
     cache: dict = {}
     texts = life.definition.get("messages", {})
+    order = [r["key"] for r in planning.template_rules(view)]
     for spec in planning.desired(view):
         rule = spec.rule
         row = SimpleNamespace(
@@ -144,6 +145,7 @@ def plan(ctx: Context, rng: random.Random, life, ledger: Ledger, rows: Rows) -> 
         reminder = {
             "id": ledger.id("reminders"),
             "idempotency_key": f"{spec.base_key}#1",
+            "rule_order": order.index(rule["key"]) + 1,
             "journey_id": life.id,
             "patient_id": life.patient_id,
             "appointment_id": spec.appointment.id if spec.appointment is not None else None,

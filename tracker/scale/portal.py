@@ -8,6 +8,7 @@ alerts are the ones the app itself would have raised; older ones were acknowledg
 """
 
 import hashlib
+import hmac
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -57,8 +58,11 @@ def activity(ctx: Context, rng: random.Random, life, ledger: Ledger, rows: Rows)
 
 
 def _invite(ctx: Context, rng, life, ledger: Ledger, rows: Rows, at: datetime) -> dict:
-    token_hash = hashlib.sha256(rng.getrandbits(256).to_bytes(32, "big")).hexdigest()
-    feed_hash = hashlib.sha256(f"feed:{token_hash}:{ctx.seed}".encode()).hexdigest()
+    # The calendar feed key as tracker.portal.services.feed_key derives it (so feeds work).
+    nonce = rng.getrandbits(256).to_bytes(32, "big").hex()
+    secret = ctx.config["secret_key"].encode()
+    feed_key = hmac.new(secret, f"feed:{nonce}".encode(), "sha256").hexdigest()
+    feed_hash = hashlib.sha256(feed_key.encode()).hexdigest()
     previous = life.previous_invitation
     replaced = 0
     if previous is not None and previous["revoked_at"] is None:
@@ -70,7 +74,7 @@ def _invite(ctx: Context, rng, life, ledger: Ledger, rows: Rows, at: datetime) -
         id=ledger.id("portal_invitations"),
         patient_id=life.patient_id,
         journey_id=life.id,
-        token_hash=token_hash,
+        feed_nonce=nonce,
         feed_key_hash=feed_hash,
         created_at=at,
         created_by_id=life.coordinator.id,

@@ -237,8 +237,15 @@ def write_journey(ctx: Context, rng: random.Random, life: Life, ledger: Ledger, 
     portal.activity(ctx, rng, life, ledger, rows)
     messages.plan(ctx, rng, life, ledger, rows)
     _sheet_work(ctx, rng, life, rows)
+    # Last changed (FHIR's meta.lastUpdated): a task when it was done, else when it was made.
+    for task in life.tasks:
+        task["updated_at"] = task["done_at"] or life.started_at
+    changes = [life.started_at, life.booked_at, life.discharged_at, life.ended_at]
+    changes += [at for _, _, at, *_ in life.transitions]
+    changed = max(at for at in changes if at is not None and at <= ctx.now)
     rows.add(
         "journeys",
+        updated_at=changed,
         id=life.id,
         patient_id=pid,
         template_id=pathway.id,
@@ -411,7 +418,7 @@ def _appointments(ctx: Context, rng: random.Random, life: Life, ledger: Ledger, 
             "title": f"Surgery: {life.pathway.name}",
             "starts_at": life.surgery_at,
             "duration_minutes": life.minutes,
-            "location": "Operating theatre",
+            "location": _english(life.definition.get("surgery_location")) or "Operating theatre",
             "anchor": "surgery",
             "stage": "procedure",
         }
@@ -426,7 +433,7 @@ def _appointments(ctx: Context, rng: random.Random, life: Life, ledger: Ledger, 
                     "title": spec["title"]["en"],
                     "starts_at": ctx.at(day, spec["time"]),
                     "duration_minutes": spec["duration_minutes"],
-                    "location": spec.get("location", ""),
+                    "location": _english(spec.get("location")) or "",
                     "anchor": spec["anchor"],
                     "stage": stage["key"],
                 }
@@ -479,3 +486,8 @@ def _sheet_work(ctx: Context, rng: random.Random, life: Life, rows: Rows) -> Non
         rows.sheets.append((life.id, "issue", at))
     elif roll < 0.85:
         rows.sheets.append((life.id, "draft", at))
+
+
+def _english(place) -> str | None:
+    """Staff pages keep the English of a place the template gives in both languages."""
+    return place.get("en") if isinstance(place, dict) else place
