@@ -49,6 +49,9 @@ class Mapping:
     per_row: int = 1
     #: what the CapabilityStatement says about the resource type
     description: str = ""
+    #: bulk exports read plain rows of the table's columns, not ORM objects (much cheaper);
+    #: only for a ``to_resources`` that reads nothing but columns (no relationship, property)
+    plain_rows: bool = False
 
     def row_id(self, fhir_id: str) -> int | None:
         if self.parse_id is not None:
@@ -105,8 +108,18 @@ class Mapping:
         """Every resource of this mapping, a batch of rows at a time, in constant memory.
 
         ``yield_per`` streams rows (a server-side cursor on PostgreSQL) and the eager loads run
-        once per batch; nothing keeps a finished batch alive, so memory stays flat.
+        once per batch; nothing keeps a finished batch alive, so memory stays flat. With
+        ``plain_rows`` the rows are tuples with the columns' names, not ORM objects.
         """
-        stmt = self.query(since).order_by(self.model.id).execution_options(yield_per=batch)
-        for rows in db.session.scalars(stmt).partitions():
+        if self.plain_rows:
+            stmt = sa.select(*self.model.__table__.columns).where(*self.where)
+            if since is not None:
+                stmt = stmt.where(self.changed_since(since))
+            result = db.session.execute(
+                stmt.order_by(self.model.id).execution_options(yield_per=batch)
+            )
+        else:
+            stmt = self.query(since).order_by(self.model.id).execution_options(yield_per=batch)
+            result = db.session.scalars(stmt)
+        for rows in result.partitions():
             yield from self.convert(list(rows), ctx)

@@ -1,5 +1,7 @@
 """Appointment: consultations, the pre-operative visit, surgery and follow-ups."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from tracker.fhir.codes import APPOINTMENT_KINDS
@@ -30,7 +32,7 @@ def to_resources(appt: Appointment, ctx: Context, extras: dict) -> list[dict]:
             appointmentType=concept(kind),
             description=appt.title,
             start=ctx.instant(appt.starts_at),
-            end=ctx.instant(appt.ends_at),
+            end=ctx.instant(appt.starts_at + timedelta(minutes=appt.duration_minutes)),
             minutesDuration=appt.duration_minutes,
             created=ctx.instant(appt.created_at),
             comment=f"Location: {appt.location}" if appt.location else None,
@@ -51,4 +53,5 @@ MAPPING = Mapping(
     ),
     extras=journey_facts,
     description="Every appointment of a journey, with its status and reason when cancelled.",
+    plain_rows=True,
 )

@@ -46,4 +46,5 @@ MAPPING = Mapping(
     where=(Reminder.audience == "patient", Reminder.status == "sent"),
     id_prefix=PREFIX,
     description="Reminders sent to the patient (id reminder-<n>), with the text as sent.",
+    plain_rows=True,
 )

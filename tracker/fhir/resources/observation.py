@@ -58,4 +58,5 @@ MAPPING = Mapping(
     parse_id=parse_id,
     per_row=len(SITES),
     description="Back and leg pain (LOINC 72514-3, valueInteger 0-10, bodySite SNOMED CT).",
+    plain_rows=True,
 )

@@ -19,6 +19,7 @@ STATUS = {"open": "requested", "done": "completed", "skipped": "cancelled"}
 
 def to_resources(task: Task, ctx: Context, extras: dict) -> list[dict]:
     patient_id, started = extras[task.journey_id]
+    title = task.titles.get("en", task.key)  # Task.title, from the plain row of a bulk export
     return [
         resource(
             "Task",
@@ -31,8 +32,8 @@ def to_resources(task: Task, ctx: Context, extras: dict) -> list[dict]:
             statusReason={"text": task.skip_reason} if task.status == "skipped" else None,
             intent="plan",
             code={
-                "coding": [{"system": ctx.system("task"), "code": task.key, "display": task.title}],
-                "text": task.title,
+                "coding": [{"system": ctx.system("task"), "code": task.key, "display": title}],
+                "text": title,
             },
             # Task.for is the patient the task is about
             **{"for": ref("Patient", patient_id)},
@@ -55,4 +56,5 @@ MAPPING = Mapping(
     ),
     extras=journey_facts,
     description="A journey's checklist item (basedOn its CarePlan); the stage is an extension.",
+    plain_rows=True,
 )
