@@ -97,12 +97,17 @@ def concept(*codings: dict | None, text: str | None = None) -> dict:
     return {"coding": found, "text": text}
 
 
-def resource(resource_type: str, ident: Any, last_updated: datetime, ctx: Context, **fields):
-    """A resource with its id and ``meta.lastUpdated``; empty fields are left out."""
+def resource(
+    resource_type: str, ident: Any, last_updated: datetime | str, ctx: Context, **fields
+) -> dict:
+    """A resource with its id and ``meta.lastUpdated`` (an instant, or one already written by
+    ``ctx.instant``); empty fields are left out."""
+    if type(last_updated) is not str:
+        last_updated = ctx.instant(last_updated)
     body = {
         "resourceType": resource_type,
         "id": str(ident),
-        "meta": {"lastUpdated": ctx.instant(last_updated)},
+        "meta": Clean(lastUpdated=last_updated),
         **fields,
     }
     return prune(body)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from tracker.fhir.codes import APPOINTMENT_KINDS
+from tracker.fhir.codes import APPOINTMENT_KINDS, coding
 from tracker.fhir.common import Context, concept, episode, journey_facts, ref, resource
 from tracker.fhir.mapping import Mapping
 from tracker.journeys.models import Appointment, Journey
@@ -18,8 +18,7 @@ STATUS = {
 
 
 def to_resources(appt: Appointment, ctx: Context, extras: dict) -> list[dict]:
-    kind = {"system": ctx.system("appointment-kind"), "code": appt.kind}
-    kind["display"] = APPOINTMENT_KINDS[appt.kind]
+    kind = coding(ctx.system("appointment-kind"), appt.kind, APPOINTMENT_KINDS[appt.kind])
     return [
         resource(
             "Appointment",

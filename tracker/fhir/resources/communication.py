@@ -13,8 +13,9 @@ PREFIX = "reminder-"
 
 
 def to_resources(reminder: Reminder, ctx: Context, extras: dict) -> list[dict]:
-    channel = {"system": ctx.system("channel"), "code": reminder.channel}
-    channel["display"] = codes.CHANNELS[reminder.channel]
+    channel = codes.coding(
+        ctx.system("channel"), reminder.channel, codes.CHANNELS[reminder.channel]
+    )
     return [
         resource(
             "Communication",
