@@ -1,13 +1,15 @@
 """PROMs as Questionnaire and QuestionnaireResponse: valid R4, LOINC for the ODI, canonicals
 that resolve inside the patient's bundle, in reads, the CapabilityStatement and bulk files."""
 
+import json
+
 import sqlalchemy as sa
 
 from tests.conftest import NOW
 from tests.fhir.conftest import ndjson, validate, validate_bundle
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.fhir import bulk
+from tracker.fhir import bulk, worker
 from tracker.fhir.bundle import everything, unresolved_references
 from tracker.fhir.common import make_context
 from tracker.outcomes import catalogue
@@ -127,3 +129,24 @@ def test_a_new_version_retires_the_old_and_answers_keep_theirs(proms, tmp_path):
         ("1", "retired"),
         ("2", "active"),
     ]
+
+
+def test_async_export_of_the_proms(app, client, api_headers, proms, tmp_path):
+    app.config["FHIR_EXPORT_DIR"] = str(tmp_path / "exports")
+    proms()
+    headers = api_headers()
+    kickoff = client.get(
+        "/api/v1/fhir/$export?_type=Questionnaire,QuestionnaireResponse",
+        headers={**headers, "Prefer": "respond-async"},
+    )
+    assert kickoff.status_code == 202
+    assert worker.run_pending() == 1
+    manifest = client.get(kickoff.headers["Content-Location"], headers=headers).get_json()
+    counts = {item["type"]: item["count"] for item in manifest["output"]}
+    assert counts["QuestionnaireResponse"] == 4 and counts["Questionnaire"] >= 3
+    for item in manifest["output"]:
+        response = client.get(item["url"], headers=headers)
+        lines = response.get_data(as_text=True).splitlines()
+        response.close()
+        for line in lines:
+            validate(json.loads(line))

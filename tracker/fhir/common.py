@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -150,8 +151,10 @@ def stage_coding(ctx: Context, stage: str) -> Clean:
     return Clean(system=ctx.system("stage"), code=stage, display=STAGES[stage])
 
 
+@cache
 def stage_extension(ctx: Context, stage: str) -> Clean:
-    """Which pathway stage a task belongs to, or a journey is at."""
+    """Which pathway stage a task belongs to, or a journey is at (made once per export and
+    stage, and shared: resources are written out, never changed once made)."""
     return Clean(url=ctx.extension_url("pathway-stage"), valueCoding=stage_coding(ctx, stage))
 
 

@@ -6,6 +6,7 @@ export and the CapabilityStatement all work from that list and know no resource 
 """
 
 import re
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -109,17 +110,19 @@ class Mapping:
 
         ``yield_per`` streams rows (a server-side cursor on PostgreSQL) and the eager loads run
         once per batch; nothing keeps a finished batch alive, so memory stays flat. With
-        ``plain_rows`` the rows are tuples with the columns' names, not ORM objects.
+        ``plain_rows`` the rows are named tuples of the columns, not ORM objects.
         """
-        if self.plain_rows:
-            stmt = sa.select(*self.model.__table__.columns).where(*self.where)
-            if since is not None:
-                stmt = stmt.where(self.changed_since(since))
-            result = db.session.execute(
-                stmt.order_by(self.model.id).execution_options(yield_per=batch)
-            )
-        else:
+        if not self.plain_rows:
             stmt = self.query(since).order_by(self.model.id).execution_options(yield_per=batch)
-            result = db.session.scalars(stmt)
-        for rows in result.partitions():
-            yield from self.convert(list(rows), ctx)
+            for rows in db.session.scalars(stmt).partitions():
+                yield from self.convert(list(rows), ctx)
+            return
+        columns = self.model.__table__.columns
+        # A named tuple reads its fields far faster than a result row does.
+        plain = namedtuple(f"{self.model.__name__}Row", [c.key for c in columns])
+        stmt = sa.select(*columns).where(*self.where)
+        if since is not None:
+            stmt = stmt.where(self.changed_since(since))
+        stmt = stmt.order_by(self.model.id).execution_options(yield_per=batch)
+        for rows in db.session.execute(stmt).partitions():
+            yield from self.convert(list(map(plain._make, rows)), ctx)

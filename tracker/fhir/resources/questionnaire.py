@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from tracker.db import db
 from tracker.fhir import codes
-from tracker.fhir.common import Context, resource
+from tracker.fhir.common import Clean, Context, clean, resource
 from tracker.fhir.mapping import Mapping
 from tracker.outcomes.definitions import text
 from tracker.outcomes.models import Instrument, QuestionnaireResponse
@@ -33,13 +33,13 @@ def answer_system(ctx: Context, key: str, item_key: str) -> str:
     return ctx.system(key if key == item_key else f"{key}-{item_key}")
 
 
-def answer_coding(ctx: Context, key: str, item: dict, option: dict) -> dict:
-    return {
-        "extension": [{"url": codes.ORDINAL_VALUE, "valueDecimal": option["value"]}],
-        "system": answer_system(ctx, key, item["key"]),
-        "code": option.get("code") or str(option["value"]),
-        "display": text(option["text"], "en"),
-    }
+def answer_coding(ctx: Context, key: str, item: dict, option: dict) -> Clean:
+    return clean(
+        extension=[Clean(url=codes.ORDINAL_VALUE, valueDecimal=option["value"])],
+        system=answer_system(ctx, key, item["key"]),
+        code=option.get("code") or str(option["value"]),
+        display=text(option["text"], "en"),
+    )
 
 
 def has_score_item(definition: dict) -> bool:

@@ -9,7 +9,7 @@ Responses marked entered in error stay, with status ``entered-in-error``.
 from sqlalchemy.orm import selectinload
 
 from tracker.fhir import codes
-from tracker.fhir.common import Context, episode, latest, ref, resource
+from tracker.fhir.common import Clean, Context, clean, episode, latest, ref, resource
 from tracker.fhir.mapping import Mapping
 from tracker.fhir.resources.questionnaire import (
     SCORE_ITEM,
@@ -35,27 +35,22 @@ def prepared(responses: list[QuestionnaireResponse]) -> dict:
     return out
 
 
-def _answer(ctx: Context, key: str, item: dict, options: dict, value: int) -> dict:
+def _answer(ctx: Context, key: str, item: dict, options: dict, value: int) -> Clean:
     if "scale" in item:
-        return {"valueInteger": value}
-    return {"valueCoding": answer_coding(ctx, key, item, options[value])}
+        return Clean(valueInteger=value)
+    return Clean(valueCoding=answer_coding(ctx, key, item, options[value]))
 
 
-def _items(response: QuestionnaireResponse, ctx: Context, items: dict) -> list[dict]:
+def _items(response: QuestionnaireResponse, ctx: Context, items: dict) -> list[Clean]:
     key = response.instrument_key
     given = {answer.item_key: answer.value for answer in response.answers}
     out = []
     for item_key, (item, options) in items.items():
         value = given.get(item_key)
-        out.append(
-            {
-                "linkId": item_key,
-                "text": text(item["text"], "en"),
-                "answer": None if value is None else [_answer(ctx, key, item, options, value)],
-            }
-        )
+        answer = None if value is None else [_answer(ctx, key, item, options, value)]
+        out.append(clean(linkId=item_key, text=text(item["text"], "en"), answer=answer))
     if has_score_item(response.instrument.definition) and response.score is not None:
-        out.append({"linkId": SCORE_ITEM, "answer": [{"valueDecimal": response.score}]})
+        out.append(Clean(linkId=SCORE_ITEM, answer=[Clean(valueDecimal=response.score)]))
     return out
 
 
