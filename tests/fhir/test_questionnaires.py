@@ -66,6 +66,7 @@ def test_everything_holds_the_answers_and_the_versions_they_name(proms, fhir_get
     assert back_item["answer"] == [{"valueInteger": 6}]
     back_questionnaire = next(q for q in found["Questionnaire"] if q["url"].endswith("/back_pain"))
     assert back_questionnaire["item"][0]["code"][0]["code"] == "72514-3"
+    assert back_item["text"] == back_questionnaire["item"][0]["text"]  # the same question
     change = answers[str(made["change"].id)]["item"][0]["answer"][0]["valueCoding"]
     assert change["code"] == "much_improved"
 

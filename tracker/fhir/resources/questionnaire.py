@@ -47,17 +47,21 @@ def has_score_item(definition: dict) -> bool:
     return definition["scoring"]["method"] == "percent_of_max"
 
 
+def item_text(item: dict) -> str:
+    """An item's question; a 0-10 scale says what its ends mean."""
+    question = text(item["text"], "en")
+    if "scale" not in item:
+        return question
+    scale = item["scale"]
+    low, high = text(scale["low"], "en"), text(scale["high"], "en")
+    return f"{question} ({scale['min']} = {low}, {scale['max']} = {high})"
+
+
 def _item(ctx: Context, key: str, item: dict) -> dict:
     code = codes.ITEM_CODES.get(item["key"])
-    body = {
-        "linkId": item["key"],
-        "code": [code] if code else None,
-        "text": text(item["text"], "en"),
-    }
+    body = {"linkId": item["key"], "code": [code] if code else None, "text": item_text(item)}
     if "scale" in item:
         scale = item["scale"]
-        low, high = text(scale["low"], "en"), text(scale["high"], "en")
-        body["text"] = f"{body['text']} ({scale['min']} = {low}, {scale['max']} = {high})"
         body["type"] = "integer"
         body["extension"] = [
             {"url": codes.MIN_VALUE, "valueInteger": scale["min"]},

@@ -16,8 +16,9 @@ from tracker.fhir.resources.questionnaire import (
     answer_coding,
     canonical,
     has_score_item,
+    item_text,
 )
-from tracker.outcomes.definitions import band_title, text
+from tracker.outcomes.definitions import band_title
 from tracker.outcomes.models import QuestionnaireResponse
 
 
@@ -48,7 +49,7 @@ def _items(response: QuestionnaireResponse, ctx: Context, items: dict) -> list[C
     for item_key, (item, options) in items.items():
         value = given.get(item_key)
         answer = None if value is None else [_answer(ctx, key, item, options, value)]
-        out.append(clean(linkId=item_key, text=text(item["text"], "en"), answer=answer))
+        out.append(clean(linkId=item_key, text=item_text(item), answer=answer))
     if has_score_item(response.instrument.definition) and response.score is not None:
         out.append(Clean(linkId=SCORE_ITEM, answer=[Clean(valueDecimal=response.score)]))
     return out
