@@ -97,6 +97,9 @@ def test_a_refused_or_missing_read_leaves_nothing(staff, client, make_user):
         ("/api/v1/patients/{patient}/journeys", "journey.list", True),
         ("/api/v1/journeys/{journey}", "journey.view", True),
         ("/api/v1/journeys/{journey}/reminders", "reminder.list", True),
+        ("/api/v1/fhir/Patient/{patient}", "fhir.read", True),
+        ("/api/v1/fhir/EpisodeOfCare/{journey}", "fhir.read", True),
+        ("/api/v1/fhir/Patient/{patient}/$everything", "fhir.everything", True),
     ],
 )
 def test_every_api_read_is_audited(

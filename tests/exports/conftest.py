@@ -1,3 +1,3 @@
-"""The research export reuses the FHIR tests' operated journey."""
+"""The research export reuses the FHIR tests' operated journey and its questionnaires."""
 
-from tests.fhir.conftest import check_in, operated  # noqa: F401
+from tests.fhir.conftest import check_in, operated, proms  # noqa: F401

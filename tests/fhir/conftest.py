@@ -8,10 +8,12 @@ import pytest
 import sqlalchemy as sa
 from fhir.resources.R4B import get_fhir_model_class
 
+from tests.conftest import NOW
 from tracker.db import db
 from tracker.discharge.services import DraftValues, issue_sheet, save_draft
 from tracker.fhir.bundle import unresolved_references
 from tracker.journeys.services import advance, complete_task, skip_task
+from tracker.outcomes.services import Submission, record_submissions
 from tracker.portal.services import CheckInValues, record_check_in
 from tracker.reminders.models import Reminder
 
@@ -117,3 +119,35 @@ def operated(make_journey, make_patient, coordinator, surgeon, check_in):
 
 
 MEDICINE = {"name": "Paracetamol", "dose": "1 g", "frequency": "every 6 hours", "until": "5 days"}
+
+
+ODI_60 = [3] * 10
+ODI_28_ONE_SKIPPED = [2, 1, 2, 1, 2, None, 2, 1, 1, 1]  # 13 / 45 -> 28.9
+
+
+@pytest.fixture
+def proms(operated, coordinator):
+    """An operated journey with a baseline and a 6-week set of questionnaires typed in."""
+
+    def answer(journey, instrument, answers, when, timepoint):
+        [response], _ = record_submissions(
+            journey,
+            [Submission(instrument, answers, when, timepoint)],
+            source="paper",
+            actor=coordinator,
+            now=max(when, NOW),
+        )
+        db.session.commit()
+        return response
+
+    def make():
+        journey = operated()
+        made = {
+            "baseline": answer(journey, "odi", ODI_60, at(-5), "baseline"),
+            "back": answer(journey, "back_pain", [6], at(-5), "baseline"),
+            "6w": answer(journey, "odi", ODI_28_ONE_SKIPPED, at(42), "6w"),
+            "change": answer(journey, "global_change", [2], at(42), "6w"),
+        }
+        return journey, made
+
+    return make

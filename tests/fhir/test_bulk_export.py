@@ -10,7 +10,9 @@ from tracker.audit.models import AuditEvent
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.fhir import worker
+from tracker.fhir.common import make_context
 from tracker.fhir.models import ExportJob
+from tracker.fhir.registry import MAPPINGS
 from tracker.portal.models import Alert
 from tracker.reminders.scheduler import make_scheduler
 
@@ -31,7 +33,7 @@ def test_cli_writes_only_the_types_asked_for(runner, operated, tmp_path):
         validate(body)
     assert "Observation" in result.output and "12" in result.output
     [row] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "fhir.export"))
-    assert row.actor_label == "command line"
+    assert (row.actor_label, row.kind, row.details["via"]) == ("command line", "read", "cli")
     assert row.details["counts"] == {"Observation": 12, "Patient": 1}
 
 
@@ -102,6 +104,20 @@ def test_async_export_from_kickoff_to_files(client, api_headers, operated, expor
         sa.select(AuditEvent).where(AuditEvent.action == "fhir.export.download")
     ).all()
     assert len(downloads) == 3
+    assert {(e.kind, e.details["via"]) for e in downloads} == {("read", "api")}
+    assert sorted(e.details["file"] for e in downloads) == [
+        "Flag.ndjson",
+        "Observation.ndjson",
+        "Patient.ndjson",
+    ]
+    [asked] = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "fhir.export.request")
+    ).all()
+    assert (asked.kind, asked.object_type, asked.details["types"]) == (
+        "read",
+        "ExportJob",
+        ["Patient", "Observation", "Flag"],
+    )
 
 
 def test_only_the_requester_sees_an_export(client, api_headers, make_user, operated, export_dir):
@@ -208,3 +224,18 @@ def test_an_abandoned_export_is_taken_over(client, api_headers, export_dir, cloc
 
 def test_the_scheduler_runs_the_export_worker(app):
     assert make_scheduler(app).get_job("fhir.exports") is not None
+
+
+def test_plain_rows_make_the_same_resources_as_orm_objects(operated, proms):
+    """Bulk exports read plain rows where a mapping allows it; a read uses ORM objects."""
+    operated(mrn="RM-2")
+    journey, _ = proms()
+    ctx = make_context()
+    plain = [m for m in MAPPINGS if m.plain_rows]
+    assert {m.resource_type for m in plain} >= {"Observation", "Task", "Patient"}
+    for mapping in MAPPINGS:
+        streamed = list(mapping.stream(ctx, since=None, batch=3))
+        rows = db.session.scalars(mapping.query().order_by(mapping.model.id)).unique().all()
+        assert streamed == list(mapping.convert(list(rows), ctx)), mapping.resource_type
+        for body in streamed:
+            validate(body)

@@ -12,6 +12,12 @@ READ_LABELS = {
     "reminder.list": "Reminders",
     "audit.view": "Audit trail",
     "audit.export": "Audit trail exported",
+    "fhir.everything": "FHIR: the whole record",
+    "fhir.read": "FHIR: one resource",
+    "fhir.export": "FHIR bulk export (command line)",
+    "fhir.export.request": "FHIR bulk export asked for",
+    "fhir.export.download": "FHIR bulk export file",
+    "export.journeys_csv": "Research CSV",
 }
 
 

@@ -30,6 +30,6 @@ def journeys_csv(args):
     identified = args["identified"]
     if identified and g.api_user.role != "admin":
         abort(403, message="Only an administrator may export identified data (names, MRNs).")
-    export = research.start_export(g.api_user, identified=identified, now=utcnow())
+    export = research.start_export(g.api_user, identified=identified, via="api", now=utcnow())
     db.session.commit()
     return csv_response(export)

@@ -4,104 +4,68 @@ Pseudonyms are a salted SHA-256 of the MRN with a new random salt for every expo
 export's rows cannot be linked to another's (nor to the MRN). Names, MRNs and exact dates never
 appear unless an administrator asks for identified data; dates are days from surgery.
 
-Scores over time are :class:`Measure` objects: each gives one column per timepoint and one
-MCID flag per follow-up timepoint. Pain (back and leg) is here; the outcomes work adds its PROM
-scores (ODI, …) by appending a Measure to :data:`MEASURES`.
+Scores at timepoints come from the outcomes services (``tracker.outcomes.values``), the same
+values the outcomes report shows: the questionnaire answered for the timepoint, else (pain)
+the daily check-in closest to its day within its window. Scales (pain, ODI) get an MCID flag
+per follow-up (``tracker.outcomes.scoring.mcid_reached``, the rule in each instrument's
+file); single-choice answers (global change, MacNab) their code and a success flag.
 """
 
 import csv
 import hashlib
 import io
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from tracker.audit.services import record
+from tracker.audit.services import record_read
 from tracker.auth.models import StaffUser
 from tracker.clock import clinic_today
 from tracker.db import db
 from tracker.journeys.models import Journey
-from tracker.portal.models import CheckIn
+from tracker.outcomes import catalogue, sql
+from tracker.outcomes.definitions import is_scale, option_code, success_values
+from tracker.outcomes.scoring import mcid_reached
+from tracker.outcomes.values import cohort_cte, values_cte
+from tracker.pathways.models import PathwayTemplate
 from tracker.timeutil import clinic_tz
 
 BATCH = 500
-
-
-@dataclass(frozen=True)
-class Timepoint:
-    name: str
-    #: the day after surgery aimed at, and the window (inclusive) a score may come from
-    day: int
-    first: int
-    last: int
-
-
-FOLLOW_UPS = (
-    Timepoint("2w", 14, 10, 18),
-    Timepoint("6w", 42, 35, 49),
-    Timepoint("3m", 90, 76, 104),
-    Timepoint("12m", 365, 335, 395),
-)
-
-
-@dataclass(frozen=True)
-class Score:
-    #: the patient's local date the score is about
-    day: date
-    at: datetime
-    value: float
+FOLLOW_UPS = ("2w", "6w", "3m", "12m")
 
 
 @dataclass(frozen=True)
 class Measure:
-    """A score followed over time: ``<name>_baseline``, ``<name>_2w``, …, ``<name>_mcid_2w``, …
+    """An instrument followed over time: ``<key>_<timepoint>`` for each of its timepoints, then
+    ``<key>_mcid_<follow-up>`` (scales) or ``<key>_success_<follow-up>`` (single choices)."""
 
-    The baseline is the last score recorded before surgery; a timepoint takes the score closest
-    to its day within its window.
-    """
-
-    name: str
-    #: ``journeys -> {journey id: [Score, …]}``, one query for a batch of journeys
-    load: Callable[[list[Journey]], dict[int, list[Score]]]
-    #: ``(baseline, value) -> bool | None``: a minimal clinically important improvement
-    mcid: Callable[[float, float], bool | None]
+    key: str
+    timepoints: tuple[str, ...]
 
 
-def pain_mcid(baseline: float, value: float) -> bool | None:
-    """NRS 0-10: 2 points or 30 % lower than baseline (Ostelo 2008; CLINICAL.md)."""
-    if baseline <= 0:
-        return None  # nothing to improve on
-    drop = baseline - value
-    return drop >= 2 or drop / baseline >= 0.30
+#: every score the CSV follows, in column order (the timepoints the pathways schedule them at)
+MEASURES: tuple[Measure, ...] = (
+    Measure("back_pain", ("baseline", *FOLLOW_UPS)),
+    Measure("leg_pain", ("baseline", *FOLLOW_UPS)),
+    Measure("odi", ("baseline", "6w", "3m", "12m")),
+    Measure("global_change", ("6w", "3m", "12m")),
+    Measure("macnab", ("3m", "12m")),
+)
+#: single-choice instruments: the cell holds the answer's code; the flag says "success"
+CHOICES = frozenset({"global_change", "macnab"})
 
 
-def _pain_loader(site: str) -> Callable[[list[Journey]], dict[int, list[Score]]]:
-    column = getattr(CheckIn, f"{site}_pain")
+def measure_columns(measure: Measure) -> list[str]:
+    flag = "success" if measure.key in CHOICES else "mcid"
+    follow_ups = [tp for tp in measure.timepoints if tp != "baseline"]
+    return [f"{measure.key}_{tp}" for tp in measure.timepoints] + [
+        f"{measure.key}_{flag}_{tp}" for tp in follow_ups
+    ]
 
-    def load(journeys: list[Journey]) -> dict[int, list[Score]]:
-        rows = db.session.execute(
-            sa.select(CheckIn.journey_id, CheckIn.day, CheckIn.recorded_at, column)
-            .where(CheckIn.journey_id.in_([j.id for j in journeys]))
-            .order_by(CheckIn.recorded_at)
-        )
-        scores: dict[int, list[Score]] = {}
-        for journey_id, day, at, value in rows:
-            scores.setdefault(journey_id, []).append(Score(day, at, value))
-        return scores
-
-    return load
-
-
-#: every score the CSV follows, in column order
-MEASURES: list[Measure] = [
-    Measure("back_pain", _pain_loader("back"), pain_mcid),
-    Measure("leg_pain", _pain_loader("leg"), pain_mcid),
-]
 
 BASE_COLUMNS = (
     "patient_pid",
@@ -130,8 +94,7 @@ def columns(identified: bool) -> list[str]:
     if identified:
         names[2:2] = IDENTIFIED_COLUMNS
     for measure in MEASURES:
-        names += [f"{measure.name}_baseline"] + [f"{measure.name}_{t.name}" for t in FOLLOW_UPS]
-        names += [f"{measure.name}_mcid_{t.name}" for t in FOLLOW_UPS]
+        names += measure_columns(measure)
     return names
 
 
@@ -149,15 +112,16 @@ class JourneysCsv:
     id: None = None
 
 
-def start_export(user: StaffUser, *, identified: bool, now: datetime) -> Export:
-    """Record the export (who, identified or not) and make its salt. The caller checks roles."""
+def start_export(user: StaffUser, *, identified: bool, via: str, now: datetime) -> Export:
+    """Note the export in the audit trail (a read: who, identified or not, from where) and make
+    its salt. The caller checks roles."""
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Journey))
-    record(
+    record_read(
         "export.journeys_csv",
         JourneysCsv(identified),
         actor=user,
         now=now,
-        details={"identified": identified, "journeys": count},
+        details={"via": via, "identified": identified, "journeys": count},
     )
     return Export(identified=identified, salt=secrets.token_bytes(16))
 
@@ -191,29 +155,40 @@ def _number(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _follow_up(scores: list[Score], surgery_day: date, point: Timepoint) -> float | None:
-    inside = [s for s in scores if point.first <= (s.day - surgery_day).days <= point.last]
-    if not inside:
-        return None
-    return min(inside, key=lambda s: (abs((s.day - surgery_day).days - point.day), s.at)).value
+def outcome_values(journeys: list[Journey], templates: list[tuple[int, dict]]) -> dict:
+    """``{journey id: {(instrument, timepoint): value}}`` for a batch, in one query."""
+    cohort = cohort_cte([Journey.id.in_([j.id for j in journeys])], name="research_cohort")
+    values = values_cte(cohort, templates, name="research_values")
+    rows = db.session.execute(
+        sa.select(values.c.journey_id, values.c.instrument, values.c.timepoint, values.c.value)
+    )
+    out: dict[int, dict] = {}
+    for journey_id, instrument, timepoint, value in rows:
+        out.setdefault(journey_id, {})[(instrument, timepoint)] = value
+    return out
 
 
-def measure_cells(measure: Measure, scores: list[Score], journey: Journey) -> list[str]:
-    cells = 1 + 2 * len(FOLLOW_UPS)
-    if journey.surgery_at is None:
-        return [""] * cells
-    surgery_day = journey.surgery_at.astimezone(ZoneInfo(journey.patient.timezone)).date()
-    before = [s for s in scores if s.at < journey.surgery_at]
-    baseline = before[-1].value if before else None
-    values = [_follow_up(scores, surgery_day, point) for point in FOLLOW_UPS]
-    flags = [
-        measure.mcid(baseline, value) if baseline is not None and value is not None else None
-        for value in values
-    ]
-    return [_number(baseline)] + [_number(v) for v in values] + [_flag(f) for f in flags]
+def measure_cells(measure: Measure, values: dict, definition: dict) -> list[str]:
+    key = measure.key
+    cells, flags = [], []
+    baseline = values.get((key, "baseline"))
+    for timepoint in measure.timepoints:
+        value = values.get((key, timepoint))
+        if is_scale(definition):
+            cells.append(_number(value))
+            if timepoint != "baseline":
+                flags.append(_flag(mcid_reached(definition, baseline, value)))
+        else:
+            answer = None if value is None else int(value)
+            cells.append(option_code(definition, answer) or "")
+            success = None if answer is None else answer in success_values(definition)
+            flags.append(_flag(success))
+    return cells + flags
 
 
-def journey_row(journey: Journey, export: Export, number: int, scores: dict, tz) -> list:
+def journey_row(
+    journey: Journey, export: Export, number: int, values: dict, definitions: dict, tz
+) -> list:
     patient, template = journey.patient, journey.template
     surgery_day = journey.surgery_at.astimezone(tz).date() if journey.surgery_at else None
 
@@ -246,7 +221,7 @@ def journey_row(journey: Journey, export: Export, number: int, scores: dict, tz)
         birth = patient.birth_date.isoformat()
         row[2:2] = [journey.id, patient.mrn, patient.given_name, patient.family_name, birth]
     for measure in MEASURES:
-        row += measure_cells(measure, scores[measure.name].get(journey.id, []), journey)
+        row += measure_cells(measure, values, definitions[measure.key])
     return row
 
 
@@ -257,7 +232,13 @@ def rows(export: Export) -> Iterator[list]:
     database's order (patients as registered) could help tell who a row is.
     """
     yield columns(export.identified)
+    sql.prepare()
     tz = clinic_tz()
+    definitions = catalogue.definitions(m.key for m in MEASURES)
+    templates = [
+        (row.id, row.definition)
+        for row in db.session.execute(sa.select(PathwayTemplate.id, PathwayTemplate.definition))
+    ]
     query = (
         sa.select(Journey)
         .options(joinedload(Journey.patient), joinedload(Journey.template))
@@ -268,11 +249,12 @@ def rows(export: Export) -> Iterator[list]:
     current, number = None, 0
     for batch in db.session.scalars(query).partitions():
         journeys = list(batch)
-        scores = {measure.name: measure.load(journeys) for measure in MEASURES}
+        values = outcome_values(journeys, templates)
         for journey in journeys:
             number = number + 1 if journey.patient_id == current else 1
             current = journey.patient_id
-            made.append(journey_row(journey, export, number, scores, tz))
+            mine = values.get(journey.id, {})
+            made.append(journey_row(journey, export, number, mine, definitions, tz))
     made.sort(key=lambda row: (row[0], row[1]))
     yield from made
 

@@ -18,6 +18,6 @@ def journeys_csv():
     identified = request.args.get("identified") in ("1", "true")
     if identified and current_user.role != "admin":
         abort(403, "Only an administrator may export identified data (names, MRNs).")
-    export = research.start_export(current_user, identified=identified, now=utcnow())
+    export = research.start_export(current_user, identified=identified, via="web", now=utcnow())
     db.session.commit()
     return csv_response(export)

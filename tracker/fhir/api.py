@@ -2,7 +2,8 @@
 
 Same bearer tokens and roles as the rest of the API (coordinators and clinicians; only the
 CapabilityStatement is public). Answers are ``application/fhir+json``; errors are
-OperationOutcome resources. Each read or export is one row of the audit trail.
+OperationOutcome resources. Each read, export request and file download is one read row of
+the audit trail (``record_read``), like the rest of the API.
 """
 
 import json
@@ -13,7 +14,7 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from tracker.api_support import authenticate, clinical, get_or_404
-from tracker.audit.services import record
+from tracker.audit.services import record_read
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
@@ -100,15 +101,14 @@ def everything(patient_id: int):
     patient = get_or_404(Patient, patient_id)
     now = utcnow()
     body = bundle.everything(patient, make_context(), now=now)
-    record(
+    record_read(
         "fhir.everything",
         patient,
         actor=g.api_user,
         patient_id=patient.id,
         now=now,
-        details={"resources": body["total"]},
+        details={"via": "api", "resources": body["total"]},
     )
-    db.session.commit()
     return fhir_response(body)
 
 
@@ -119,16 +119,14 @@ def binary(fhir_id: str):
     """The PDF of a discharge sheet; with ``Accept: application/fhir+json`` a Binary resource."""
     sheet = documents.sheet_for_binary(fhir_id)
     data = documents.sheet_pdf(sheet)
-    now = utcnow()
-    record(
+    record_read(
         "fhir.read",
         sheet,
         actor=g.api_user,
         patient_id=sheet.journey.patient_id,
-        now=now,
-        details={"resource": f"Binary/{sheet.id}"},
+        now=utcnow(),
+        details={"via": "api", "resource": f"Binary/{sheet.id}"},
     )
-    db.session.commit()
     accept = request.accept_mimetypes
     if accept.best_match(["application/pdf", FHIR_JSON]) == FHIR_JSON:
         return fhir_response(documents.binary_resource(sheet, data, make_context()))
@@ -222,7 +220,6 @@ def export_file(key: str, name: str):
     job = jobs.job_for(key, g.api_user)
     path = jobs.output_file(job, name)
     jobs.record_download(job, name, user=g.api_user, now=utcnow())
-    db.session.commit()
     return send_file(path, mimetype=NDJSON, as_attachment=False, max_age=0)
 
 
@@ -237,13 +234,12 @@ def read(resource_type: str, fhir_id: str):
     if found is None:
         return outcome(404, f"No {resource_type}/{fhir_id}.")
     row, body = found
-    record(
+    record_read(
         "fhir.read",
         row,
         actor=g.api_user,
         patient_id=bundle.patient_of(body),
         now=utcnow(),
-        details={"resource": f"{resource_type}/{fhir_id}"},
+        details={"via": "api", "resource": f"{resource_type}/{fhir_id}"},
     )
-    db.session.commit()
     return fhir_response(body)

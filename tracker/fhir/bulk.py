@@ -17,6 +17,9 @@ from tracker.fhir.registry import mappings_of
 
 #: how often (in resources) the progress callback hears from the writer
 REPORT_EVERY = 1000
+#: one encoder for every line: compact, and without the circular-reference check (resources
+#: are trees) that ``json.dumps`` pays for on every call
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,11 @@ def write_ndjson(
         path = directory / f"{resource_type}.ndjson"
         partial = directory / f".{resource_type}.ndjson.partial"
         written = 0
-        with partial.open("w", encoding="utf-8", newline="\n") as out:
+        encode = ENCODER.encode
+        with partial.open("w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
             for mapping in mappings_of(resource_type):
                 for body in mapping.stream(ctx, since=since, batch=batch):
-                    out.write(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
-                    out.write("\n")
+                    out.write(encode(body) + "\n")
                     written += 1
                     if written % REPORT_EVERY == 0:
                         progress(resource_type, REPORT_EVERY)

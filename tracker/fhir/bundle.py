@@ -77,20 +77,22 @@ def references(value) -> Iterator[str]:
             yield from references(item)
 
 
+#: elements that name a resource by its canonical URL (``<url>|<version>``), not a reference
+CANONICAL_ELEMENTS = {"QuestionnaireResponse": "questionnaire"}
+
+
 def unresolved_references(bundle: dict) -> list[str]:
-    """References in ``bundle`` that name no entry of it (an empty list for a sound bundle)."""
-    present = {
-        f"{entry['resource']['resourceType']}/{entry['resource']['id']}"
-        for entry in bundle.get("entry", [])
+    """References and canonicals in ``bundle`` that name no entry of it (empty when sound)."""
+    bodies = [entry["resource"] for entry in bundle.get("entry", [])]
+    present = {f"{body['resourceType']}/{body['id']}" for body in bodies}
+    present |= {f"{b['url']}|{b['version']}" for b in bodies if "url" in b and "version" in b}
+    named = {reference for body in bodies for reference in references(body)}
+    named |= {
+        body[CANONICAL_ELEMENTS[body["resourceType"]]]
+        for body in bodies
+        if CANONICAL_ELEMENTS.get(body["resourceType"]) in body
     }
-    return sorted(
-        {
-            reference
-            for entry in bundle.get("entry", [])
-            for reference in references(entry["resource"])
-            if reference not in present
-        }
-    )
+    return sorted(named - present)
 
 
 def patient_of(body: dict) -> int | None:

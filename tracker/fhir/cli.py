@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from tracker.audit.services import record
+from tracker.audit.services import record_read
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.fhir import bulk, worker
@@ -57,11 +57,12 @@ def export(directory: Path, since: str | None, types: tuple[str, ...]) -> None:
     for result in results:
         where = result.path.name if result.path else "(nothing: no file)"
         click.echo(f"{result.resource_type:<18} {result.count:>10,}  {where}")
-    record(
+    record_read(
         "fhir.export",
         bulk.CommandLineExport(str(directory.resolve())),
         actor="command line",
         details={
+            "via": "cli",
             "directory": str(directory.resolve()),
             "since": since_at,
             "counts": {r.resource_type: r.count for r in results},

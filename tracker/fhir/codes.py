@@ -5,6 +5,8 @@ it); what the tracker defines itself (pathways, stages, tasks, appointment kinds
 channels) lives in the project's own code systems under ``FHIR_SYSTEM_BASE``.
 """
 
+from tracker.fhir.clean import Clean, clean
+
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -16,8 +18,9 @@ LANGUAGE = "urn:ietf:bcp:47"
 EPISODE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"
 
 
-def coding(system: str, code: str, display: str | None = None) -> dict:
-    return {"system": system, "code": code, "display": display}
+def coding(system: str, code: str, display: str | None = None) -> Clean:
+    """A Coding (clean: nothing in it is empty, so the export's pruning skips it)."""
+    return clean(system=system, code=code, display=display)
 
 
 #: LOINC 72514-3, the numeric rating scale of CLINICAL.md ("Pain and outcome measures")
@@ -26,6 +29,16 @@ PAIN_SCORE = coding(
 )
 #: LOINC 8653-8, as used for the discharge-instructions section of HL7 C-CDA documents
 DISCHARGE_INSTRUCTIONS = coding(LOINC, "8653-8", "Hospital discharge instructions")
+#: LOINC 97908-8 (the ODI panel) and 97909-6 (its score), as published on loinc.org; the other
+#: instruments (global rating of change, MacNab) have no LOINC code and keep our own
+QUESTIONNAIRE_CODES = {"odi": coding(LOINC, "97908-8", "Oswestry Disability Index")}
+SCORE_CODES = {"odi": coding(LOINC, "97909-6", "Oswestry disability index score ODI")}
+#: a questionnaire item that asks the check-in's question is coded like the check-in
+ITEM_CODES = {"back_pain": PAIN_SCORE, "leg_pain": PAIN_SCORE}
+#: the numeric weight of a coded answer (R4 core extension)
+ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 MEDICAL_RECORD_NUMBER = coding(IDENTIFIER_TYPE, "MR", "Medical record number")
 SURVEY = coding(OBSERVATION_CATEGORY, "survey", "Survey")
 CLINICAL_FLAG = coding(FLAG_CATEGORY, "clinical", "Clinical")
@@ -82,3 +95,16 @@ ALERT_KINDS = {
     "missed_checkins": "No check-in for several days",
 }
 CHANNELS = {"email": "Email", "sms": "SMS"}
+TIMEPOINTS = {
+    "baseline": "Before surgery",
+    "2w": "2 weeks after surgery",
+    "6w": "6 weeks after surgery",
+    "3m": "3 months after surgery",
+    "12m": "12 months after surgery",
+}
+#: our QuestionnaireResponse statuses in FHIR's spelling
+RESPONSE_STATUSES = {
+    "in_progress": "in-progress",
+    "completed": "completed",
+    "entered_in_error": "entered-in-error",
+}

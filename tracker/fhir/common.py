@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 
 from tracker.db import db
+from tracker.fhir.clean import Clean, clean
 from tracker.fhir.codes import EPISODE_EXTENSION, STAGES
 from tracker.journeys.models import Journey
 from tracker.timeutil import clinic_tz, parse_local_or_aware
@@ -70,8 +72,8 @@ def journey_facts(rows: list) -> dict[int, tuple[int, datetime]]:
     }
 
 
-def ref(resource_type: str, ident: Any) -> dict:
-    return {"reference": f"{resource_type}/{ident}"}
+def ref(resource_type: str, ident: Any) -> Clean:
+    return Clean(reference=f"{resource_type}/{ident}")
 
 
 def day(value: date | None) -> str | None:
@@ -83,21 +85,30 @@ def latest(*values: datetime | None) -> datetime:
     return max(v for v in values if v is not None)
 
 
-def episode(journey_id: int) -> dict:
+def episode(journey_id: int) -> Clean:
     """The extension that ties a resource to its journey's EpisodeOfCare."""
-    return {"url": EPISODE_EXTENSION, "valueReference": ref("EpisodeOfCare", journey_id)}
+    return Clean(url=EPISODE_EXTENSION, valueReference=ref("EpisodeOfCare", journey_id))
 
 
 def concept(*codings: dict | None, text: str | None = None) -> dict:
-    return {"coding": [c for c in codings if c], "text": text}
+    """A CodeableConcept; clean when its codings are (e.g. those of ``tracker.fhir.codes``)."""
+    found = [c for c in codings if c]
+    if found and all(type(c) is Clean for c in found):
+        return clean(coding=found, text=text)
+    return {"coding": found, "text": text}
 
 
-def resource(resource_type: str, ident: Any, last_updated: datetime, ctx: Context, **fields):
-    """A resource with its id and ``meta.lastUpdated``; empty fields are left out."""
+def resource(
+    resource_type: str, ident: Any, last_updated: datetime | str, ctx: Context, **fields
+) -> dict:
+    """A resource with its id and ``meta.lastUpdated`` (an instant, or one already written by
+    ``ctx.instant``); empty fields are left out."""
+    if type(last_updated) is not str:
+        last_updated = ctx.instant(last_updated)
     body = {
         "resourceType": resource_type,
         "id": str(ident),
-        "meta": {"lastUpdated": ctx.instant(last_updated)},
+        "meta": Clean(lastUpdated=last_updated),
         **fields,
     }
     return prune(body)
@@ -106,7 +117,8 @@ def resource(resource_type: str, ident: Any, last_updated: datetime, ctx: Contex
 def prune(value):
     """Drop None and empty strings, lists and objects, at any depth (FHIR forbids empties).
 
-    Written for speed: a bulk export prunes every resource it writes.
+    Written for speed: a bulk export prunes every resource it writes. :class:`Clean` parts
+    are not looked into (``type(item) is dict`` is false for them).
     """
     if type(value) is dict:
         out = {}
@@ -135,13 +147,15 @@ def prune(value):
     return value
 
 
-def stage_coding(ctx: Context, stage: str) -> dict:
-    return {"system": ctx.system("stage"), "code": stage, "display": STAGES[stage]}
+def stage_coding(ctx: Context, stage: str) -> Clean:
+    return Clean(system=ctx.system("stage"), code=stage, display=STAGES[stage])
 
 
-def stage_extension(ctx: Context, stage: str) -> dict:
-    """Which pathway stage a task belongs to, or a journey is at."""
-    return {"url": ctx.extension_url("pathway-stage"), "valueCoding": stage_coding(ctx, stage)}
+@cache
+def stage_extension(ctx: Context, stage: str) -> Clean:
+    """Which pathway stage a task belongs to, or a journey is at (made once per export and
+    stage, and shared: resources are written out, never changed once made)."""
+    return Clean(url=ctx.extension_url("pathway-stage"), valueCoding=stage_coding(ctx, stage))
 
 
 def pathway_concept(ctx: Context, template) -> dict:

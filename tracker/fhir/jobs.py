@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from tracker.audit.services import record
+from tracker.audit.services import record, record_read
 from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import DomainError, NotFound
@@ -58,12 +58,14 @@ def request_export(
         output=[],
     )
     db.session.add(job)
-    record(
+    db.session.flush()  # the audit row names the job
+    # Asking for the whole clinic's data is a read of every patient: one read row says who.
+    record_read(
         "fhir.export.request",
         job,
         actor=user,
         now=now,
-        details={"types": types, "since": since},
+        details={"via": "api", "types": types, "since": since},
     )
     return job
 
@@ -107,7 +109,9 @@ def output_file(job: ExportJob, name: str) -> Path:
 
 
 def record_download(job: ExportJob, name: str, *, user: StaffUser, now: datetime) -> None:
-    record("fhir.export.download", job, actor=user, now=now, details={"file": name})
+    record_read(
+        "fhir.export.download", job, actor=user, now=now, details={"via": "api", "file": name}
+    )
 
 
 def progress_text(job: ExportJob) -> str:

@@ -6,6 +6,7 @@ export and the CapabilityStatement all work from that list and know no resource 
 """
 
 import re
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +50,9 @@ class Mapping:
     per_row: int = 1
     #: what the CapabilityStatement says about the resource type
     description: str = ""
+    #: bulk exports read plain rows of the table's columns, not ORM objects (much cheaper);
+    #: only for a ``to_resources`` that reads nothing but columns (no relationship, property)
+    plain_rows: bool = False
 
     def row_id(self, fhir_id: str) -> int | None:
         if self.parse_id is not None:
@@ -105,8 +109,20 @@ class Mapping:
         """Every resource of this mapping, a batch of rows at a time, in constant memory.
 
         ``yield_per`` streams rows (a server-side cursor on PostgreSQL) and the eager loads run
-        once per batch; nothing keeps a finished batch alive, so memory stays flat.
+        once per batch; nothing keeps a finished batch alive, so memory stays flat. With
+        ``plain_rows`` the rows are named tuples of the columns, not ORM objects.
         """
-        stmt = self.query(since).order_by(self.model.id).execution_options(yield_per=batch)
-        for rows in db.session.scalars(stmt).partitions():
-            yield from self.convert(list(rows), ctx)
+        if not self.plain_rows:
+            stmt = self.query(since).order_by(self.model.id).execution_options(yield_per=batch)
+            for rows in db.session.scalars(stmt).partitions():
+                yield from self.convert(list(rows), ctx)
+            return
+        columns = self.model.__table__.columns
+        # A named tuple reads its fields far faster than a result row does.
+        plain = namedtuple(f"{self.model.__name__}Row", [c.key for c in columns])
+        stmt = sa.select(*columns).where(*self.where)
+        if since is not None:
+            stmt = stmt.where(self.changed_since(since))
+        stmt = stmt.order_by(self.model.id).execution_options(yield_per=batch)
+        for rows in db.session.execute(stmt).partitions():
+            yield from self.convert(list(map(plain._make, rows)), ctx)

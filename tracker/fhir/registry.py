@@ -1,7 +1,6 @@
 """Every mapping the FHIR export knows, in bundle order. A new resource type is one line here.
 
-Secure messages (issue 15) will add ``message.MAPPING`` (Communication, ids ``message-<n>``) and
-the outcomes branch (issue 13) ``questionnaire.MAPPING`` and ``questionnaire_response.MAPPING``.
+Secure messages (issue 15) will add ``message.MAPPING`` (Communication, ids ``message-<n>``).
 """
 
 from collections import defaultdict
@@ -18,6 +17,8 @@ from tracker.fhir.resources import (
     patient,
     practitioner,
     procedure,
+    questionnaire,
+    questionnaire_response,
     task,
 )
 
@@ -29,6 +30,8 @@ MAPPINGS: tuple[Mapping, ...] = (
     appointment.MAPPING,
     procedure.MAPPING,
     observation.MAPPING,
+    questionnaire.MAPPING,
+    questionnaire_response.MAPPING,
     communication.MAPPING,
     flag.MAPPING,
     document_reference.MAPPING,

@@ -1,8 +1,10 @@
 """Appointment: consultations, the pre-operative visit, surgery and follow-ups."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
-from tracker.fhir.codes import APPOINTMENT_KINDS
+from tracker.fhir.codes import APPOINTMENT_KINDS, coding
 from tracker.fhir.common import Context, concept, episode, journey_facts, ref, resource
 from tracker.fhir.mapping import Mapping
 from tracker.journeys.models import Appointment, Journey
@@ -16,8 +18,7 @@ STATUS = {
 
 
 def to_resources(appt: Appointment, ctx: Context, extras: dict) -> list[dict]:
-    kind = {"system": ctx.system("appointment-kind"), "code": appt.kind}
-    kind["display"] = APPOINTMENT_KINDS[appt.kind]
+    kind = coding(ctx.system("appointment-kind"), appt.kind, APPOINTMENT_KINDS[appt.kind])
     return [
         resource(
             "Appointment",
@@ -30,7 +31,7 @@ def to_resources(appt: Appointment, ctx: Context, extras: dict) -> list[dict]:
             appointmentType=concept(kind),
             description=appt.title,
             start=ctx.instant(appt.starts_at),
-            end=ctx.instant(appt.ends_at),
+            end=ctx.instant(appt.starts_at + timedelta(minutes=appt.duration_minutes)),
             minutesDuration=appt.duration_minutes,
             created=ctx.instant(appt.created_at),
             comment=f"Location: {appt.location}" if appt.location else None,
@@ -51,4 +52,5 @@ MAPPING = Mapping(
     ),
     extras=journey_facts,
     description="Every appointment of a journey, with its status and reason when cancelled.",
+    plain_rows=True,
 )

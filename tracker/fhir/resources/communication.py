@@ -13,8 +13,9 @@ PREFIX = "reminder-"
 
 
 def to_resources(reminder: Reminder, ctx: Context, extras: dict) -> list[dict]:
-    channel = {"system": ctx.system("channel"), "code": reminder.channel}
-    channel["display"] = codes.CHANNELS[reminder.channel]
+    channel = codes.coding(
+        ctx.system("channel"), reminder.channel, codes.CHANNELS[reminder.channel]
+    )
     return [
         resource(
             "Communication",
@@ -46,4 +47,5 @@ MAPPING = Mapping(
     where=(Reminder.audience == "patient", Reminder.status == "sent"),
     id_prefix=PREFIX,
     description="Reminders sent to the patient (id reminder-<n>), with the text as sent.",
+    plain_rows=True,
 )

@@ -43,4 +43,5 @@ MAPPING = Mapping(
     ),
     of_patient=lambda patient_id: Alert.patient_id == patient_id,
     description="Alerts from the check-ins: active while open or acknowledged, then inactive.",
+    plain_rows=True,
 )

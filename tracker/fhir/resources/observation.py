@@ -7,7 +7,7 @@ LOINC 72514-3 with an integer 0-10.
 import re
 
 from tracker.fhir import codes
-from tracker.fhir.common import Context, concept, episode, ref, resource
+from tracker.fhir.common import Clean, Context, concept, episode, ref, resource
 from tracker.fhir.mapping import Mapping
 from tracker.portal.models import CheckIn
 
@@ -20,29 +20,36 @@ def parse_id(fhir_id: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# The same for every check-in (clean, so pruning skips them; never changed once made).
+CATEGORY = concept(codes.SURVEY)
+CODE = {site: concept(codes.PAIN_SCORE, text=f"{site.title()} pain (0-10)") for site in SITES}
+BODY_SITE = {site: concept(codes.BODY_SITES[site], text=site.title()) for site in SITES}
+BY_PHONE = Clean(text="Reported by the patient over the phone; entered by staff.")
+
+
 def to_resources(check_in: CheckIn, ctx: Context, extras: dict) -> list[dict]:
     if check_in.entered_by == "staff":
-        performer = ref("Practitioner", check_in.entered_by_id)
-        note = "Reported by the patient over the phone; entered by staff."
+        performer, note = ref("Practitioner", check_in.entered_by_id), [BY_PHONE]
     else:
         performer, note = ref("Patient", check_in.patient_id), None
+    recorded = ctx.instant(check_in.recorded_at)
     return [
         resource(
             "Observation",
             f"{check_in.id}-{site}",
-            check_in.recorded_at,
+            recorded,
             ctx,
             extension=[episode(check_in.journey_id)],
             status="final",
-            category=[concept(codes.SURVEY)],
-            code=concept(codes.PAIN_SCORE, text=f"{site.title()} pain (0-10)"),
+            category=[CATEGORY],
+            code=CODE[site],
             subject=ref("Patient", check_in.patient_id),
-            effectiveDateTime=ctx.instant(check_in.recorded_at),
-            issued=ctx.instant(check_in.recorded_at),
+            effectiveDateTime=recorded,
+            issued=recorded,
             performer=[performer],
-            valueInteger=getattr(check_in, f"{site}_pain"),
-            bodySite=concept(codes.BODY_SITES[site], text=site.title()),
-            note=[{"text": note}] if note else None,
+            valueInteger=check_in.back_pain if site == "back" else check_in.leg_pain,
+            bodySite=BODY_SITE[site],
+            note=note,
         )
         for site in SITES
     ]
@@ -58,4 +65,5 @@ MAPPING = Mapping(
     parse_id=parse_id,
     per_row=len(SITES),
     description="Back and leg pain (LOINC 72514-3, valueInteger 0-10, bodySite SNOMED CT).",
+    plain_rows=True,
 )

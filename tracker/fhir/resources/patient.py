@@ -50,4 +50,5 @@ MAPPING = Mapping(
     changed_since=lambda since: Patient.updated_at >= since,
     of_patient=lambda patient_id: Patient.id == patient_id,
     description="Demographics; the MRN is the identifier with system FHIR_MRN_SYSTEM.",
+    plain_rows=True,
 )

@@ -2,8 +2,10 @@
 
 import sqlalchemy as sa
 
+from tracker.fhir.codes import coding
 from tracker.fhir.common import (
     Context,
+    concept,
     day,
     episode,
     journey_facts,
@@ -19,25 +21,24 @@ STATUS = {"open": "requested", "done": "completed", "skipped": "cancelled"}
 
 def to_resources(task: Task, ctx: Context, extras: dict) -> list[dict]:
     patient_id, started = extras[task.journey_id]
+    title = task.titles.get("en", task.key)  # Task.title, from the plain row of a bulk export
+    updated = ctx.instant(task.updated_at)
     return [
         resource(
             "Task",
             task.id,
-            task.updated_at,
+            updated,
             ctx,
             extension=[episode(task.journey_id), stage_extension(ctx, task.stage)],
             basedOn=[ref("CarePlan", task.journey_id)],
             status=STATUS[task.status],
             statusReason={"text": task.skip_reason} if task.status == "skipped" else None,
             intent="plan",
-            code={
-                "coding": [{"system": ctx.system("task"), "code": task.key, "display": task.title}],
-                "text": task.title,
-            },
+            code=concept(coding(ctx.system("task"), task.key, title), text=title),
             # Task.for is the patient the task is about
             **{"for": ref("Patient", patient_id)},
             authoredOn=ctx.instant(started),
-            lastModified=ctx.instant(task.updated_at),
+            lastModified=updated,
             executionPeriod={"end": ctx.instant(task.done_at)} if task.done_at else None,
             restriction={"period": {"end": day(task.due_on)}} if task.due_on else None,
             owner=ref("Practitioner", task.done_by_id) if task.done_by_id else None,
@@ -55,4 +56,5 @@ MAPPING = Mapping(
     ),
     extras=journey_facts,
     description="A journey's checklist item (basedOn its CarePlan); the stage is an extension.",
+    plain_rows=True,
 )
