@@ -226,22 +226,58 @@ def _leg_pain_return(check_in: CheckIn, limits: Thresholds, now: datetime) -> Al
     )
 
 
-def settled(journey: Journey) -> bool:
+def settled_window(journey: Journey) -> int:
+    """How many of the latest check-ins :func:`settled` reads."""
+    return thresholds(journey).settled_days * 5  # a few check-ins a day at most, in practice one
+
+
+def latest_check_ins(journeys: list[Journey], count: int) -> dict[int, list[CheckIn]]:
+    """Each journey's latest ``count`` check-ins, latest day first, in one statement."""
+    if not journeys or count < 1:
+        return {j.id: [] for j in journeys}
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=CheckIn.journey_id, order_by=(CheckIn.day.desc(), CheckIn.id.desc()))
+        .label("rank")
+    )
+    ranked = (
+        sa.select(CheckIn.id, rank)
+        .where(CheckIn.journey_id.in_([j.id for j in journeys]))
+        .subquery()
+    )
+    rows = db.session.scalars(
+        sa.select(CheckIn)
+        .join(ranked, ranked.c.id == CheckIn.id)
+        .where(ranked.c.rank <= count)
+        .order_by(CheckIn.journey_id, CheckIn.day.desc(), CheckIn.id.desc())
+    ).all()
+    found: dict[int, list[CheckIn]] = {j.id: [] for j in journeys}
+    for check_in in rows:
+        found[check_in.journey_id].append(check_in)
+    return found
+
+
+def settled(journey: Journey, latest: list[CheckIn] | None = None) -> bool:
     """Whether the patient's recovery no longer needs daily check-ins (see Thresholds).
 
     It looks at the latest check-in days after surgery, not at today: a patient who stopped
     checking in once settled stays settled; a new painful check-in starts them again.
+    ``latest``: the journey's latest check-ins (:func:`latest_check_ins`, at least
+    :func:`settled_window` of them) when already loaded.
     """
     limits = thresholds(journey)
     operated = surgery_day(journey)
     if operated is None or limits.settled_days < 1:
         return False
-    rows = db.session.scalars(
-        sa.select(CheckIn)
-        .where(CheckIn.journey_id == journey.id, CheckIn.day > operated)
-        .order_by(CheckIn.day.desc())
-        .limit(limits.settled_days * 5)  # a few check-ins a day at most, in practice one
-    ).all()
+    if latest is not None:
+        rows = [c for c in latest if c.day > operated][: settled_window(journey)]
+    else:
+        rows = db.session.scalars(
+            sa.select(CheckIn)
+            .where(CheckIn.journey_id == journey.id, CheckIn.day > operated)
+            .order_by(CheckIn.day.desc())
+            .limit(settled_window(journey))
+        ).all()
     days: dict[date, bool] = {}
     for check_in in rows:
         calm = max(check_in.back_pain, check_in.leg_pain) <= limits.settled_pain

@@ -376,12 +376,24 @@ def advice_level(check_in: CheckIn) -> str | None:
     return "call_today" if flags else None
 
 
-def check_in_reminder_not_needed(journey: Journey, rule: dict, *, now: datetime) -> str | None:
+def check_in_reminder_not_needed(
+    journey: Journey, rule: dict, *, now: datetime, latest: list[CheckIn] | None = None
+) -> str | None:
     """Why a check-in reminder need not go now (the rule's ``skip_if_checked_in`` and
-    ``stop_when_settled``), in words for the outbox; None when it should."""
-    if rule.get("skip_if_checked_in") and checked_in_today(journey, now) is not None:
-        return "The patient already checked in today."
-    if rule.get("stop_when_settled") and alerts.settled(journey):
+    ``stop_when_settled``), in words for the outbox; None when it should.
+
+    ``latest``: the journey's latest check-ins when the caller loaded them for a batch
+    (:func:`tracker.portal.alerts.latest_check_ins`); else each check is a query.
+    """
+    if rule.get("skip_if_checked_in"):
+        if latest is not None:
+            today = patient_today(journey, now)
+            done = any(c.day == today for c in latest)
+        else:
+            done = checked_in_today(journey, now) is not None
+        if done:
+            return "The patient already checked in today."
+    if rule.get("stop_when_settled") and alerts.settled(journey, latest):
         return "The patient's pain has settled: daily check-ins are no longer asked for."
     return None
 
