@@ -130,6 +130,7 @@ class SmtpChannel:
         self.username, self.password = username, password
         self.starttls, self.timeout = starttls, timeout
         self.envelope_from = parseaddr(sender)[1] or sender
+        self._from_header = _encoded_header(_address(sender))
         self._smtp: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
@@ -192,7 +193,7 @@ class SmtpChannel:
             f'Content-Type: multipart/alternative; boundary="{boundary}"',
             "MIME-Version: 1.0",
             f"Subject: {_encoded_header(out.subject)}",
-            f"From: {_encoded_header(_address(self.sender))}",
+            f"From: {self._from_header}",
             f"To: {_encoded_header(_address(out.recipient))}",
             f"Date: {formatdate(usegmt=True)}",
             f"Message-ID: {message_id}",
