@@ -152,7 +152,7 @@ def test_staff_record_a_check_in_taken_by_phone(recovering, coordinator, client)
 
 def test_a_check_in_post_is_a_handful_of_statements(recovering, invite, phone, count_queries):
     """Session (with access, journey, patient, template), the row, its audit row, and one
-    statement for everything the alert rules read: the same with a week of check-ins behind."""
+    statement for everything the alert rules read, with a week of check-ins behind."""
     journey = recovering()
     patient = phone()
     patient.open(invite(journey))
@@ -167,7 +167,8 @@ def test_a_check_in_post_is_a_handful_of_statements(recovering, invite, phone, c
     with count_queries() as statements:
         response = patient.client.post("/portal/check-in", data=data)
     assert response.status_code == 303
-    assert len(statements) == 4, statements
+    # On PostgreSQL what the rules read comes back with the INSERT (RETURNING): three.
+    assert len(statements) == (3 if db.engine.dialect.name == "postgresql" else 4), statements
     with count_queries() as statements:  # a double tap: the session and one INSERT that skips
         again = patient.client.post("/portal/check-in", data=data)
     assert again.status_code == 303 and count() == 8

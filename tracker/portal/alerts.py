@@ -128,10 +128,20 @@ class _Facts:
 ONE_AT_A_TIME = ("pain_high", "pain_rise", "leg_pain_return")
 
 
-def _facts(check_in: CheckIn, limits: Thresholds, operated: date | None) -> _Facts:
-    of_journey = CheckIn.journey_id == check_in.journey_id
-    start = check_in.day - timedelta(days=limits.rise_window_days)
-    window = (of_journey, CheckIn.day >= start, CheckIn.day < check_in.day)
+def facts_columns(
+    journey_id: int,
+    day: date,
+    recorded_at: datetime,
+    limits: Thresholds,
+    operated: date | None,
+    *,
+    exclude_id: int | None = None,
+) -> list:
+    """The scalar subqueries of :class:`_Facts` for a check-in of ``day`` (read them with
+    :func:`read_facts`): a SELECT of their own, or the RETURNING of the check-in's INSERT."""
+    of_journey = CheckIn.journey_id == journey_id
+    start = day - timedelta(days=limits.rise_window_days)
+    window = (of_journey, CheckIn.day >= start, CheckIn.day < day)
 
     def value(column, *where, order=None):
         query = sa.select(column).where(*where)
@@ -145,6 +155,9 @@ def _facts(check_in: CheckIn, limits: Thresholds, operated: date | None) -> _Fac
         value(sa.func.coalesce(sa.func.sum(CheckIn.leg_pain), 0), *window),
     ]
     if operated is not None:
+        since = [of_journey, CheckIn.day >= operated, CheckIn.recorded_at <= recorded_at]
+        if exclude_id is not None:
+            since.append(CheckIn.id != exclude_id)
         columns += [
             value(
                 CheckIn.leg_pain,
@@ -152,38 +165,50 @@ def _facts(check_in: CheckIn, limits: Thresholds, operated: date | None) -> _Fac
                 CheckIn.day < operated,
                 order=(CheckIn.day.desc(), CheckIn.recorded_at.desc(), CheckIn.id.desc()),
             ),
-            value(
-                sa.func.min(CheckIn.leg_pain),
-                of_journey,
-                CheckIn.day >= operated,
-                CheckIn.id != check_in.id,
-                CheckIn.recorded_at <= check_in.recorded_at,
-            ),
+            value(sa.func.min(CheckIn.leg_pain), *since),
         ]
     else:
         columns += [sa.null(), sa.null()]
     columns += [
         sa.exists().where(
-            Alert.journey_id == check_in.journey_id, Alert.kind == kind, Alert.status != "resolved"
+            Alert.journey_id == journey_id, Alert.kind == kind, Alert.status != "resolved"
         )
         for kind in ONE_AT_A_TIME
     ]
-    row = db.session.execute(sa.select(*columns)).one()
-    unresolved = frozenset(
-        kind for kind, open_ in zip(ONE_AT_A_TIME, row[5:], strict=True) if open_
-    )
+    return columns
+
+
+def read_facts(row) -> _Facts:
+    flags = zip(ONE_AT_A_TIME, row[5:], strict=True)
+    unresolved = frozenset(kind for kind, still_open in flags if still_open)
     return _Facts(int(row[0]), int(row[1]), int(row[2]), row[3], row[4], unresolved)
 
 
-def evaluate_check_in(check_in: CheckIn, *, now: datetime) -> list[Alert]:
+def _facts(check_in: CheckIn, limits: Thresholds, operated: date | None) -> _Facts:
+    columns = facts_columns(
+        check_in.journey_id,
+        check_in.day,
+        check_in.recorded_at,
+        limits,
+        operated,
+        exclude_id=check_in.id,
+    )
+    return read_facts(db.session.execute(sa.select(*columns)).one())
+
+
+def evaluate_check_in(
+    check_in: CheckIn, *, now: datetime, facts: _Facts | None = None
+) -> list[Alert]:
     """Run every rule that looks at one new check-in; return the alerts raised.
 
-    What the rules read is one statement (:func:`_facts`); raising an alert costs more.
+    What the rules read is one statement (:func:`facts_columns`), or none when ``facts`` came
+    back with the check-in's INSERT; raising an alert costs more.
     """
     journey = check_in.journey
     limits = thresholds(journey)
     operated = surgery_day(journey)
-    facts = _facts(check_in, limits, operated)
+    if facts is None:
+        facts = _facts(check_in, limits, operated)
     raised: list[Alert | None] = []
     who = "taken by phone" if check_in.entered_by == "staff" else "in the portal"
     if check_in.red_flags:
