@@ -6,8 +6,10 @@ patient message asking for a personal portal link gets a fresh one as it leaves
 (:func:`tracker.portal.links.link_for_message`); the row keeps the text without it.
 
 :func:`dispatch_due` is the transaction boundary of a dispatcher (the CLI command, the
-scheduler's job): it commits its claims and each send on its own, so that every reminder leaves
-exactly once even when several dispatchers run or one dies mid-batch.
+scheduler's job). It works batch by batch: it commits the claim, then the hand-over mark of every
+row it is about to send, then, after sending them over one kept connection, their outcomes; so
+that every reminder leaves exactly once even when several dispatchers run or one dies mid-batch
+(a batch marked but not recorded is left for a person to check, never resent).
 """
 
 import os
