@@ -303,9 +303,9 @@ class _Batch:
         if journeys:
             window = max(settled_window(j) for j in journeys)
             batch.check_ins = latest_check_ins(journeys, window)
-        linked = [r.journey for r in patient_rows if needs_portal_link(r)]
-        if linked:
-            batch.invitations = active_invitations(linked, now=now)
+            # Every patient journey's, not only those whose message needs a link: working
+            # that out reads the texts, which is for rows that pass their checks.
+            batch.invitations = active_invitations(journeys, now=now)
         alert_ids = {r.patient_alert_id for r in rows if r.patient_alert_id is not None}
         if alert_ids:
             found = db.session.scalars(sa.select(Alert).where(Alert.id.in_(alert_ids)))
