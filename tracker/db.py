@@ -4,6 +4,7 @@ from datetime import UTC
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep Alembic migrations stable across SQLite and PostgreSQL.
@@ -44,3 +45,12 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def insert_or_skip(model, *unique_columns: str):
+    """``INSERT … ON CONFLICT (unique_columns) DO NOTHING`` for the session's database.
+
+    With ``.returning(model)`` it gives the new row, or nothing when the key was taken.
+    """
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing(index_elements=list(unique_columns))

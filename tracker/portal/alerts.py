@@ -110,21 +110,105 @@ def _raise(
     return alert
 
 
-def _unresolved(journey: Journey, kind: str) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(Alert.id).where(
-                Alert.journey_id == journey.id, Alert.kind == kind, Alert.status != "resolved"
-            )
+@dataclass(frozen=True)
+class _Facts:
+    """What the check-in rules read besides the check-in itself (one statement)."""
+
+    #: check-ins on the days of the rise window before the check-in's day: count, sums
+    before: int
+    before_back: int
+    before_leg: int
+    #: leg pain of the last check-in before surgery; the least leg pain since, before this one
+    baseline: int | None
+    best_after: int | None
+    #: alert kinds of the journey not yet resolved (of those the rules raise once at a time)
+    unresolved: frozenset
+
+
+ONE_AT_A_TIME = ("pain_high", "pain_rise", "leg_pain_return")
+
+
+def facts_columns(
+    journey_id: int,
+    day: date,
+    recorded_at: datetime,
+    limits: Thresholds,
+    operated: date | None,
+    *,
+    exclude_id: int | None = None,
+) -> list:
+    """The scalar subqueries of :class:`_Facts` for a check-in of ``day`` (read them with
+    :func:`read_facts`): a SELECT of their own, or the RETURNING of the check-in's INSERT."""
+    of_journey = CheckIn.journey_id == journey_id
+    start = day - timedelta(days=limits.rise_window_days)
+    window = (of_journey, CheckIn.day >= start, CheckIn.day < day)
+
+    def value(column, *where, order=None):
+        query = sa.select(column).where(*where)
+        if order is not None:
+            query = query.order_by(*order).limit(1)
+        return query.scalar_subquery()
+
+    columns = [
+        value(sa.func.count(CheckIn.id), *window),
+        value(sa.func.coalesce(sa.func.sum(CheckIn.back_pain), 0), *window),
+        value(sa.func.coalesce(sa.func.sum(CheckIn.leg_pain), 0), *window),
+    ]
+    if operated is not None:
+        since = [of_journey, CheckIn.day >= operated, CheckIn.recorded_at <= recorded_at]
+        if exclude_id is not None:
+            since.append(CheckIn.id != exclude_id)
+        columns += [
+            value(
+                CheckIn.leg_pain,
+                of_journey,
+                CheckIn.day < operated,
+                order=(CheckIn.day.desc(), CheckIn.recorded_at.desc(), CheckIn.id.desc()),
+            ),
+            value(sa.func.min(CheckIn.leg_pain), *since),
+        ]
+    else:
+        columns += [sa.null(), sa.null()]
+    columns += [
+        sa.exists().where(
+            Alert.journey_id == journey_id, Alert.kind == kind, Alert.status != "resolved"
         )
-        is not None
+        for kind in ONE_AT_A_TIME
+    ]
+    return columns
+
+
+def read_facts(row) -> _Facts:
+    flags = zip(ONE_AT_A_TIME, row[5:], strict=True)
+    unresolved = frozenset(kind for kind, still_open in flags if still_open)
+    return _Facts(int(row[0]), int(row[1]), int(row[2]), row[3], row[4], unresolved)
+
+
+def _facts(check_in: CheckIn, limits: Thresholds, operated: date | None) -> _Facts:
+    columns = facts_columns(
+        check_in.journey_id,
+        check_in.day,
+        check_in.recorded_at,
+        limits,
+        operated,
+        exclude_id=check_in.id,
     )
+    return read_facts(db.session.execute(sa.select(*columns)).one())
 
 
-def evaluate_check_in(check_in: CheckIn, *, now: datetime) -> list[Alert]:
-    """Run every rule that looks at one new check-in; return the alerts raised."""
+def evaluate_check_in(
+    check_in: CheckIn, *, now: datetime, facts: _Facts | None = None
+) -> list[Alert]:
+    """Run every rule that looks at one new check-in; return the alerts raised.
+
+    What the rules read is one statement (:func:`facts_columns`), or none when ``facts`` came
+    back with the check-in's INSERT; raising an alert costs more.
+    """
     journey = check_in.journey
     limits = thresholds(journey)
+    operated = surgery_day(journey)
+    if facts is None:
+        facts = _facts(check_in, limits, operated)
     raised: list[Alert | None] = []
     who = "taken by phone" if check_in.entered_by == "staff" else "in the portal"
     if check_in.red_flags:
@@ -141,7 +225,7 @@ def evaluate_check_in(check_in: CheckIn, *, now: datetime) -> list[Alert]:
             )
         )
     high = max(check_in.back_pain, check_in.leg_pain)
-    if high >= limits.pain_high and not _unresolved(journey, "pain_high"):
+    if high >= limits.pain_high and "pain_high" not in facts.unresolved:
         raised.append(
             _raise(
                 journey,
@@ -152,33 +236,24 @@ def evaluate_check_in(check_in: CheckIn, *, now: datetime) -> list[Alert]:
                 now=now,
             )
         )
-    raised.append(_pain_rise(check_in, limits, now))
-    raised.append(_leg_pain_return(check_in, limits, now))
+    raised.append(_pain_rise(check_in, limits, facts, now))
+    raised.append(_leg_pain_return(check_in, limits, operated, facts, now))
     return [a for a in raised if a is not None]
 
 
-def _pain_rise(check_in: CheckIn, limits: Thresholds, now: datetime) -> Alert | None:
-    journey = check_in.journey
-    start = check_in.day - timedelta(days=limits.rise_window_days)
-    before = db.session.execute(
-        sa.select(CheckIn.back_pain, CheckIn.leg_pain).where(
-            CheckIn.journey_id == journey.id,
-            CheckIn.day >= start,
-            CheckIn.day < check_in.day,
-        )
-    ).all()
-    if not before or _unresolved(journey, "pain_rise"):
+def _pain_rise(check_in: CheckIn, limits: Thresholds, facts: _Facts, now: datetime) -> Alert | None:
+    if not facts.before or "pain_rise" in facts.unresolved:
         return None
     rises = []
-    for part, index in (("back", 0), ("leg", 1)):
-        average = sum(row[index] for row in before) / len(before)
+    for part, total in (("back", facts.before_back), ("leg", facts.before_leg)):
+        average = total / facts.before
         score = getattr(check_in, f"{part}_pain")
         if score - average >= limits.pain_rise:
             rises.append(f"{part} {average:.1f} → {score}")
     if not rises:
         return None
     return _raise(
-        journey,
+        check_in.journey,
         "pain_rise",
         f"Pain rose over the previous {limits.rise_window_days}-day average: {'; '.join(rises)}",
         dedup_key=f"pain_rise:{check_in.id}",
@@ -187,35 +262,22 @@ def _pain_rise(check_in: CheckIn, limits: Thresholds, now: datetime) -> Alert | 
     )
 
 
-def _leg_pain_return(check_in: CheckIn, limits: Thresholds, now: datetime) -> Alert | None:
+def _leg_pain_return(
+    check_in: CheckIn, limits: Thresholds, operated: date | None, facts: _Facts, now: datetime
+) -> Alert | None:
     """Leg pain back near its pre-surgery level after early relief (possible re-herniation)."""
-    journey = check_in.journey
-    operated = surgery_day(journey)
     if operated is None or check_in.day <= operated:
         return None
-    baseline = db.session.scalar(
-        sa.select(CheckIn.leg_pain)
-        .where(CheckIn.journey_id == journey.id, CheckIn.day < operated)
-        .order_by(CheckIn.day.desc(), CheckIn.recorded_at.desc(), CheckIn.id.desc())
-        .limit(1)
-    )
+    baseline, best_after = facts.baseline, facts.best_after
     if baseline is None or baseline < limits.leg_pain_relief_points:
         return None
-    best_after = db.session.scalar(
-        sa.select(sa.func.min(CheckIn.leg_pain)).where(
-            CheckIn.journey_id == journey.id,
-            CheckIn.day >= operated,
-            CheckIn.id != check_in.id,
-            CheckIn.recorded_at <= check_in.recorded_at,
-        )
-    )
     relieved = best_after is not None and best_after <= baseline - limits.leg_pain_relief_points
     if not relieved or check_in.leg_pain < baseline * limits.leg_pain_return_fraction:
         return None
-    if _unresolved(journey, "leg_pain_return"):
+    if "leg_pain_return" in facts.unresolved:
         return None
     return _raise(
-        journey,
+        check_in.journey,
         "leg_pain_return",
         f"Leg pain {check_in.leg_pain}/10 is back near its pre-surgery {baseline}/10 "
         f"after relief to {best_after}/10: possible re-herniation",
@@ -226,22 +288,58 @@ def _leg_pain_return(check_in: CheckIn, limits: Thresholds, now: datetime) -> Al
     )
 
 
-def settled(journey: Journey) -> bool:
+def settled_window(journey: Journey) -> int:
+    """How many of the latest check-ins :func:`settled` reads."""
+    return thresholds(journey).settled_days * 5  # a few check-ins a day at most, in practice one
+
+
+def latest_check_ins(journeys: list[Journey], count: int) -> dict[int, list[CheckIn]]:
+    """Each journey's latest ``count`` check-ins, latest day first, in one statement."""
+    if not journeys or count < 1:
+        return {j.id: [] for j in journeys}
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=CheckIn.journey_id, order_by=(CheckIn.day.desc(), CheckIn.id.desc()))
+        .label("rank")
+    )
+    ranked = (
+        sa.select(CheckIn.id, rank)
+        .where(CheckIn.journey_id.in_([j.id for j in journeys]))
+        .subquery()
+    )
+    rows = db.session.scalars(
+        sa.select(CheckIn)
+        .join(ranked, ranked.c.id == CheckIn.id)
+        .where(ranked.c.rank <= count)
+        .order_by(CheckIn.journey_id, CheckIn.day.desc(), CheckIn.id.desc())
+    ).all()
+    found: dict[int, list[CheckIn]] = {j.id: [] for j in journeys}
+    for check_in in rows:
+        found[check_in.journey_id].append(check_in)
+    return found
+
+
+def settled(journey: Journey, latest: list[CheckIn] | None = None) -> bool:
     """Whether the patient's recovery no longer needs daily check-ins (see Thresholds).
 
     It looks at the latest check-in days after surgery, not at today: a patient who stopped
     checking in once settled stays settled; a new painful check-in starts them again.
+    ``latest``: the journey's latest check-ins (:func:`latest_check_ins`, at least
+    :func:`settled_window` of them) when already loaded.
     """
     limits = thresholds(journey)
     operated = surgery_day(journey)
     if operated is None or limits.settled_days < 1:
         return False
-    rows = db.session.scalars(
-        sa.select(CheckIn)
-        .where(CheckIn.journey_id == journey.id, CheckIn.day > operated)
-        .order_by(CheckIn.day.desc())
-        .limit(limits.settled_days * 5)  # a few check-ins a day at most, in practice one
-    ).all()
+    if latest is not None:
+        rows = [c for c in latest if c.day > operated][: settled_window(journey)]
+    else:
+        rows = db.session.scalars(
+            sa.select(CheckIn)
+            .where(CheckIn.journey_id == journey.id, CheckIn.day > operated)
+            .order_by(CheckIn.day.desc())
+            .limit(settled_window(journey))
+        ).all()
     days: dict[date, bool] = {}
     for check_in in rows:
         calm = max(check_in.back_pain, check_in.leg_pain) <= limits.settled_pain

@@ -125,13 +125,20 @@ def invite(
     return invited
 
 
-def link_for_message(reminder: Reminder, *, now: datetime) -> str | None:
+def link_for_message(
+    reminder: Reminder, *, now: datetime, invitations: dict | None = None
+) -> str | None:
     """A fresh personal link for a patient message that asks for one (see the module docstring).
 
     None when the patient's portal access was withdrawn or the journey has ended.
+    ``invitations``: journey id -> active invitation (:func:`active_invitations`), kept up to
+    date here, when a dispatcher loaded them for its batch.
     """
     journey = reminder.journey
-    invitation = active_invitation(journey, now=now)
+    if invitations is not None and invitations.get(journey.id) is not None:
+        invitation = invitations[journey.id]
+    else:
+        invitation = active_invitation(journey, now=now)
     if invitation is None:
         if not journey.is_active or access_withdrawn(journey.patient_id):
             return None
@@ -141,8 +148,27 @@ def link_for_message(reminder: Reminder, *, now: datetime) -> str | None:
             now=now,
             details={"reason": "a message needed a personal link", "message": reminder.id},
         )
+    if invitations is not None:
+        invitations[journey.id] = invitation
     token = mint_link(invitation, via=reminder.channel, now=now, reminder_id=reminder.id)
     return invitation_link(token)
+
+
+def active_invitations(journeys: list[Journey], *, now: datetime) -> dict[int, PortalInvitation]:
+    """Each journey's active invitation (as :func:`active_invitation`), in one statement."""
+    rows = db.session.scalars(
+        sa.select(PortalInvitation)
+        .where(
+            PortalInvitation.journey_id.in_({j.id for j in journeys}),
+            PortalInvitation.revoked_at.is_(None),
+            PortalInvitation.expires_at > now,
+        )
+        .order_by(PortalInvitation.created_at.desc(), PortalInvitation.id.desc())
+    ).all()
+    found: dict[int, PortalInvitation] = {}
+    for invitation in rows:
+        found.setdefault(invitation.journey_id, invitation)
+    return found
 
 
 # ---- "send me my link" -------------------------------------------------------------------------

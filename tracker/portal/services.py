@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
-from tracker.db import db
+from tracker.db import db, insert_or_skip
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from tracker.journeys.models import Appointment, Journey
 from tracker.journeys.services import tick_task
@@ -279,16 +279,13 @@ def record_check_in(
 ) -> tuple[CheckIn, bool]:
     """Record a check-in and run the alert rules; a repeated idempotency key records nothing.
 
-    Returns the check-in and whether it is new.
+    Returns the check-in and whether it is new. One INSERT that does nothing when the key is
+    taken (a double tap, or the same form landing twice at once), no lookup first: a check-in
+    costs a handful of statements.
     """
     key = values.idempotency_key or ""
     if not _IDEMPOTENCY_KEY.match(key):
         raise ValidationFailed(_("The form was not complete. Please open it again."))
-    existing = _by_key(key)
-    if existing is not None:
-        return _same_journey(existing, journey), False
-    if not journey.is_active:
-        raise Conflict(_("This journey has ended; check-ins are closed."))
     errors = FieldErrors()
     back = _score(values.back_pain, "back_pain", errors)
     leg = _score(values.leg_pain, "leg_pain", errors)
@@ -300,30 +297,41 @@ def record_check_in(
     unknown = set(values.flags) - set(RED_FLAGS)
     if unknown:
         errors.add("flags", _("Unknown warning sign."))
-    errors.raise_if_any(_("Some answers are missing or not valid."))
-    check_in = CheckIn(
-        journey=journey,
-        patient_id=journey.patient_id,
-        day=patient_today(journey, now),
-        recorded_at=now,
-        back_pain=back,
-        leg_pain=leg,
-        took_pain_medicine=values.took_pain_medicine,
-        note=note,
-        entered_by="staff" if staff else "patient",
-        entered_by_id=staff.id if staff else None,
-        idempotency_key=key,
+    if errors.errors or not journey.is_active:
+        existing = _by_key(key)  # a form already recorded is answered as before
+        if existing is not None:
+            return _same_journey(existing, journey), False
+        if not journey.is_active:
+            raise Conflict(_("This journey has ended; check-ins are closed."))
+        errors.raise_if_any(_("Some answers are missing or not valid."))
+    row = {
+        "journey_id": journey.id,
+        "patient_id": journey.patient_id,
+        "day": patient_today(journey, now),
+        "recorded_at": now,
+        "back_pain": back,
+        "leg_pain": leg,
+        "took_pain_medicine": values.took_pain_medicine,
+        "note": note,
+        "entered_by": "staff" if staff else "patient",
+        "entered_by_id": staff.id if staff else None,
+        "idempotency_key": key,
         **{flag: flag in values.flags for flag in RED_FLAGS},
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(check_in)
-    except sa.exc.IntegrityError:
-        # The same form landed twice at the same moment: the other request recorded it.
-        existing = _by_key(key)
-        if existing is None:
-            raise
-        return _same_journey(existing, journey), False
+    }
+    insert = insert_or_skip(CheckIn, "idempotency_key").values(**row)
+    facts = None
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The alert rules' facts come back with the row (one round trip less): subqueries in
+        # RETURNING read the table as it was before this INSERT.
+        limits, operated = alerts.thresholds(journey), alerts.surgery_day(journey)
+        columns = alerts.facts_columns(journey.id, row["day"], now, limits, operated)
+        returned = db.session.execute(insert.returning(CheckIn, *columns)).one_or_none()
+        check_in = returned[0] if returned else None
+        facts = alerts.read_facts(returned[1:]) if returned else None
+    else:
+        check_in = db.session.scalar(insert.returning(CheckIn))
+    if check_in is None:
+        return _same_journey(_by_key(key), journey), False
     record(
         "portal.check_in",
         check_in,
@@ -337,7 +345,7 @@ def record_check_in(
             "entered_by": check_in.entered_by,
         },
     )
-    alerts.evaluate_check_in(check_in, now=now)
+    alerts.evaluate_check_in(check_in, now=now, facts=facts)
     return check_in, True
 
 
@@ -376,12 +384,24 @@ def advice_level(check_in: CheckIn) -> str | None:
     return "call_today" if flags else None
 
 
-def check_in_reminder_not_needed(journey: Journey, rule: dict, *, now: datetime) -> str | None:
+def check_in_reminder_not_needed(
+    journey: Journey, rule: dict, *, now: datetime, latest: list[CheckIn] | None = None
+) -> str | None:
     """Why a check-in reminder need not go now (the rule's ``skip_if_checked_in`` and
-    ``stop_when_settled``), in words for the outbox; None when it should."""
-    if rule.get("skip_if_checked_in") and checked_in_today(journey, now) is not None:
-        return "The patient already checked in today."
-    if rule.get("stop_when_settled") and alerts.settled(journey):
+    ``stop_when_settled``), in words for the outbox; None when it should.
+
+    ``latest``: the journey's latest check-ins when the caller loaded them for a batch
+    (:func:`tracker.portal.alerts.latest_check_ins`); else each check is a query.
+    """
+    if rule.get("skip_if_checked_in"):
+        if latest is not None:
+            today = patient_today(journey, now)
+            done = any(c.day == today for c in latest)
+        else:
+            done = checked_in_today(journey, now) is not None
+        if done:
+            return "The patient already checked in today."
+    if rule.get("stop_when_settled") and alerts.settled(journey, latest):
         return "The patient's pain has settled: daily check-ins are no longer asked for."
     return None
 

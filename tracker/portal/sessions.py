@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import NotFound
+from tracker.journeys.models import Journey
 from tracker.portal.models import PortalInvitation, PortalSession
 
 TOKEN_BYTES = 32
@@ -71,8 +73,17 @@ def find(token: str | None, *, now: datetime) -> PortalSession | None:
     """
     if not token or len(token) > 200:
         return None
+    # One statement for everything a portal page stands on: session, access, journey, patient
+    # and the journey's template (alert thresholds, messages).
     portal_session = db.session.scalar(
-        sa.select(PortalSession).where(PortalSession.token_hash == _hash(token))
+        sa.select(PortalSession)
+        .where(PortalSession.token_hash == _hash(token))
+        .options(
+            joinedload(PortalSession.invitation).options(
+                joinedload(PortalInvitation.patient),
+                joinedload(PortalInvitation.journey).joinedload(Journey.template),
+            )
+        )
     )
     if portal_session is None or portal_session.ended_at is not None:
         return None

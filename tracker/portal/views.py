@@ -224,10 +224,13 @@ def check_in():
             db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
+            # Where to go is read before the commit, which would expire the row and reload it.
             if saved.red_flags:
-                return redirect(url_for(".check_in_advice", check_in_id=saved.id), code=303)
-            return redirect(url_for(".thanks"), code=303)
+                target = url_for(".check_in_advice", check_in_id=saved.id)
+            else:
+                target = url_for(".thanks")
+            db.session.commit()
+            return redirect(target, code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("portal/check_in.html", form=form), status
 

@@ -6,8 +6,10 @@ patient message asking for a personal portal link gets a fresh one as it leaves
 (:func:`tracker.portal.links.link_for_message`); the row keeps the text without it.
 
 :func:`dispatch_due` is the transaction boundary of a dispatcher (the CLI command, the
-scheduler's job): it commits its claims and each send on its own, so that every reminder leaves
-exactly once even when several dispatchers run or one dies mid-batch.
+scheduler's job). It works batch by batch: it commits the claim, then the hand-over mark of every
+row it is about to send, then, after sending them over one kept connection, their outcomes; so
+that every reminder leaves exactly once even when several dispatchers run or one dies mid-batch
+(a batch marked but not recorded is left for a person to check, never resent).
 """
 
 import os
@@ -24,8 +26,10 @@ from sqlalchemy.orm import selectinload
 
 from tracker.clock import utcnow
 from tracker.db import db
+from tracker.journeys.models import Journey
 from tracker.on_duty.services import escalate_due
-from tracker.portal.links import link_for_message
+from tracker.portal.alerts import latest_check_ins, settled_window
+from tracker.portal.links import active_invitations, link_for_message
 from tracker.portal.models import Alert
 from tracker.portal.services import check_in_reminder_not_needed, portal_home_url
 from tracker.reminders.channels import (
@@ -111,7 +115,7 @@ def claim(*, now: datetime, limit: int, lease_seconds: int, worker: str) -> tupl
     if not ids:
         db.session.commit()
         return token, []
-    db.session.execute(
+    claimed = db.session.scalars(
         sa.update(Reminder)
         .where(Reminder.id.in_(ids), _due_clause(now))
         .values(
@@ -121,13 +125,8 @@ def claim(*, now: datetime, limit: int, lease_seconds: int, worker: str) -> tupl
             attempts=Reminder.attempts + 1,
             updated_at=now,
         )
+        .returning(Reminder.id)
         .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    claimed = db.session.scalars(
-        sa.select(Reminder.id)
-        .where(Reminder.claimed_by == token, Reminder.status == "sending")
-        .order_by(*SEND_ORDER)
     ).all()
     db.session.commit()
     return token, list(claimed)
@@ -136,38 +135,62 @@ def claim(*, now: datetime, limit: int, lease_seconds: int, worker: str) -> tupl
 class _Outcomes:
     """Writes claimed rows' outcomes, each only while the claim is still ours.
 
-    A successful send is staged and written together with the next row's hand-over mark, so a
-    reminder costs one commit; if the process dies in between, that row is left "maybe sent"
-    (needs a check), never resent.
+    A batch costs two commits: one before sending (every row's hand-over mark, with the
+    outcomes of rows that need not go) and one after (what became of each send). If the process
+    dies in between, the batch's rows are left "maybe sent" (needs a check), never resent.
     """
 
     def __init__(self, token: str):
         self.token = token
-        self.staged: list[tuple[int, dict]] = []
+        self.sent: list[dict] = []
 
-    def stage(self, rid: int, **values) -> None:
-        self.staged.append((rid, values))
+    def _ours(self, table, rid):
+        return sa.and_(
+            table.c.id == rid, table.c.claimed_by == self.token, table.c.status == "sending"
+        )
 
-    def commit(self, rid: int | None = None, **values) -> bool:
-        """Write what is staged (and ``rid``'s ``values``); commit; whether ``rid``'s applied."""
-        if rid is not None:
-            self.stage(rid, **values)
+    def write(self, rid: int, **values) -> bool:
+        """Write one row's outcome (not committed); whether the claim was still ours."""
         table = Reminder.__table__
-        done = True
-        for staged_id, staged_values in self.staged:
-            result = db.session.execute(
-                table.update()
-                .where(
-                    table.c.id == staged_id,
-                    table.c.claimed_by == self.token,
-                    table.c.status == "sending",
+        result = db.session.execute(table.update().where(self._ours(table, rid)).values(**values))
+        return result.rowcount == 1
+
+    def mark_sending(self, ids: list[int], now: datetime) -> set[int]:
+        """The hand-over mark of the rows about to be sent, committed; the ids still ours."""
+        table = Reminder.__table__
+        marked = set()
+        if ids:
+            marked = set(
+                db.session.scalars(
+                    table.update()
+                    .where(
+                        table.c.id.in_(ids),
+                        table.c.claimed_by == self.token,
+                        table.c.status == "sending",
+                    )
+                    .values(send_started_at=now)
+                    .returning(table.c.id)
                 )
-                .values(**staged_values)
             )
-            done = result.rowcount == 1
-        self.staged.clear()
         db.session.commit()
-        return done
+        return marked
+
+    def stage_sent(self, rid: int, **values) -> None:
+        self.sent.append({"rid": rid, **{f"v_{key}": value for key, value in values.items()}})
+
+    def commit(self) -> None:
+        """Write the staged sends (one executemany) with what else was written; commit."""
+        if self.sent:
+            table = Reminder.__table__
+            names = [key[2:] for key in self.sent[0] if key != "rid"]
+            db.session.execute(
+                table.update()
+                .where(self._ours(table, sa.bindparam("rid")))
+                .values({name: sa.bindparam(f"v_{name}") for name in names}),
+                self.sent,
+            )
+            self.sent.clear()
+        db.session.commit()
 
 
 def _alert(about: Reminder, kind: str, text: str, *, now: datetime) -> Reminder | None:
@@ -260,10 +283,40 @@ def _recipient(row: Reminder) -> str | None:
     return row.patient.email if row.channel == "email" else row.patient.phone
 
 
-def _precheck(row: Reminder, now: datetime) -> tuple[str, str] | None:
+@dataclass
+class _Batch:
+    """What a batch's checks and rendering need, loaded once for all its rows."""
+
+    now: datetime
+    #: journey id -> its latest check-ins (enough to tell "checked in today" and "settled")
+    check_ins: dict = field(default_factory=dict)
+    #: journey id -> active portal invitation, kept up to date as links are made
+    invitations: dict = field(default_factory=dict)
+    #: on-duty messages' patient alerts by id
+    alerts: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, rows: list[Reminder], now: datetime) -> "_Batch":
+        batch = cls(now)
+        patient_rows = [r for r in rows if not r.is_alert and r.audience == "patient"]
+        journeys = list({r.journey_id: r.journey for r in patient_rows}.values())
+        if journeys:
+            window = max(settled_window(j) for j in journeys)
+            batch.check_ins = latest_check_ins(journeys, window)
+            # Every patient journey's, not only those whose message needs a link: working
+            # that out reads the texts, which is for rows that pass their checks.
+            batch.invitations = active_invitations(journeys, now=now)
+        alert_ids = {r.patient_alert_id for r in rows if r.patient_alert_id is not None}
+        if alert_ids:
+            found = db.session.scalars(sa.select(Alert).where(Alert.id.in_(alert_ids)))
+            batch.alerts = {a.id: a for a in found}
+        return batch
+
+
+def _precheck(row: Reminder, now: datetime, batch: _Batch) -> tuple[str, str] | None:
     """Whether a claimed row must not be sent after all: (status, reason) or None."""
     if row.audience == "on_duty" and row.patient_alert_id is not None:
-        alert = db.session.get(Alert, row.patient_alert_id)
+        alert = batch.alerts.get(row.patient_alert_id)
         if alert is not None and alert.status != "open":
             return "skipped", f"The alert was {alert.status} before this could be sent."
     if row.is_alert:
@@ -283,7 +336,8 @@ def _precheck(row: Reminder, now: datetime) -> tuple[str, str] | None:
         chosen = rule_channels(row.patient, rule)
         if chosen and chosen != [row.channel]:
             return "cancelled", f"Goes by {chosen[0]} instead: one channel per message."
-        reason = check_in_reminder_not_needed(row.journey, rule, now=now)
+        latest = batch.check_ins.get(row.journey_id)
+        reason = check_in_reminder_not_needed(row.journey, rule, now=now, latest=latest)
         if reason:
             return "skipped", reason
     return None
@@ -315,12 +369,12 @@ def dispatch_due(
     staff_channel = channels["email"] if config.get("ON_DUTY_EMAIL") else outbox
     worker = worker or worker_name()
     lease = int(config.get("REMINDER_LEASE_SECONDS", 120))
-    batch = int(config.get("DISPATCH_BATCH_SIZE", 20))
+    batch_size = int(config.get("DISPATCH_BATCH_SIZE", 20))
     margin = float(config.get("SMTP_TIMEOUT_SECONDS", 20)) + 5
     max_attempts = len(config.get("REMINDER_RETRY_MINUTES") or (1, 5, 30, 120)) + 1
     result = DispatchResult()
-    # Each send commits; reloading every row, patient and template after each commit would
-    # cost more than the send. Outcomes are written with UPDATE statements, not through these.
+    # Outcomes are written with UPDATE statements, not through the loaded rows: reloading every
+    # row, patient and template after each commit would cost more than the sends.
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     _sweep_lost(clock())
@@ -329,8 +383,8 @@ def dispatch_due(
     db.session.commit()
     try:
         while limit is None or len(result.ids) < limit:
-            take = batch if limit is None else min(batch, limit - len(result.ids))
-            started = monotonic_time.monotonic()
+            take = batch_size if limit is None else min(batch_size, limit - len(result.ids))
+            deadline = monotonic_time.monotonic() + lease - margin
             token, ids = claim(now=clock(), limit=take, lease_seconds=lease, worker=worker)
             if not ids:
                 break
@@ -342,22 +396,18 @@ def dispatch_due(
                 .where(Reminder.id.in_(ids))
                 .options(
                     selectinload(Reminder.patient),
-                    selectinload(Reminder.journey),
+                    selectinload(Reminder.journey).options(
+                        selectinload(Journey.template),
+                        selectinload(Journey.tasks),
+                        selectinload(Journey.patient),
+                    ),
                     selectinload(Reminder.appointment),
                 )
-                .order_by(Reminder.id)
+                .order_by(*SEND_ORDER)
                 .execution_options(populate_existing=True)
             ).all()
-            outcomes = _Outcomes(token)
-            for row in rows:
-                if monotonic_time.monotonic() - started > lease - margin:
-                    # Too close to the end of the lease to start a send safely: give it back.
-                    result.released += outcomes.commit(
-                        row.id, status="pending", claimed_by=None, claimed_until=None
-                    )
-                    continue
-                _send_one(row, outcomes, channels, staff_channel, clock, max_attempts, result)
-            outcomes.commit()
+            sender = _Sender(_Outcomes(token), channels, staff_channel, clock, max_attempts, result)
+            sender.run(rows, deadline)
     finally:
         session.expire_on_commit = expire_on_commit
         for channel in {id(c): c for c in channels.values()}.values():
@@ -365,101 +415,144 @@ def dispatch_due(
     return result
 
 
-def _send_one(row, outcomes, channels, staff_channel, clock, max_attempts, result) -> None:
-    rid, now = row.id, clock()
-    stop = _precheck(row, now)
-    if stop is not None:
-        status, reason = stop
-        code = {"cancelled": "journey" if "Journey" in reason else "consent"}.get(status)
-        values = {"status": status, "status_reason": reason, "cancel_code": code}
-        if outcomes.commit(rid, updated_at=now, **values):
-            setattr(result, status, getattr(result, status) + 1)
-            if status == "expired":
-                _alert(row, "expired", f"Not sent: {reason}", now=now)
-                db.session.commit()
-        return
-    recipient = _recipient(row)
-    staff = row.audience == "coordinator"
-    channel = staff_channel if staff else channels[row.channel]
-    if staff and recipient is None:
-        channel, recipient = channels["outbox"], "clinic outbox"
-    if recipient is None:
-        outcomes.commit(rid, status="failed", last_error="No address to send to.", updated_at=now)
-        result.failed += 1
-        return
-    link = secret = None
-    if needs_portal_link(row):
-        # Made now, committed with the hand-over mark below, and kept only as its hash.
-        link = secret = link_for_message(row, now=now)
-        if link is None:
-            if row.rule_key != NOTICE_RULE:
-                reason = "The patient's portal access was withdrawn: no link to send."
-                if outcomes.commit(rid, status="skipped", status_reason=reason, updated_at=now):
-                    result.skipped += 1
-                return
-            link = portal_home_url()
-    subject, text, html = render(row, portal_link=link)
-    attempt = row.attempts
-    # From here on a lost claim means "maybe sent": the hand-over mark is committed first.
-    if not outcomes.commit(rid, send_started_at=now):
-        return
-    language = "en" if row.is_alert else reader(row)[1]
-    out = Outgoing(rid, row.idempotency_key, attempt, recipient, subject, text, html, language)
-    common = {
-        "transport": channel.name,
-        "recipient": recipient,
-        "subject": _redact(subject, secret),
-        "body": _redact(text, secret),
-    }
-    try:
-        provider_id = channel.send(out)
-    except Transient as exc:
-        now = clock()
-        if attempt < max_attempts:
-            outcomes.commit(
-                rid,
-                status="pending",
-                next_attempt_at=now + _retry_delay(attempt),
-                last_error=_redact(str(exc), secret),
-                claimed_by=None,
-                claimed_until=None,
-                send_started_at=None,
-                updated_at=now,
-                **common,
+@dataclass
+class _Ready:
+    """A row checked, addressed and rendered: what is handed to its channel."""
+
+    row: Reminder
+    channel: object
+    out: Outgoing
+    #: what the outbox row keeps of it (the text without the personal link)
+    common: dict
+    #: the personal link in the text, kept out of anything stored
+    secret: str | None = None
+
+
+class _Sender:
+    """One batch: check and render every row, mark them, send them, record the outcomes."""
+
+    def __init__(self, outcomes, channels, staff_channel, clock, max_attempts, result):
+        self.outcomes, self.channels, self.staff_channel = outcomes, channels, staff_channel
+        self.clock, self.max_attempts, self.result = clock, max_attempts, result
+
+    def run(self, rows: list[Reminder], deadline: float) -> None:
+        now = self.clock()
+        batch = _Batch.load(rows, now)
+        ready = [r for r in (self._prepare(row, batch, now) for row in rows) if r is not None]
+        # From here on a lost claim means "maybe sent": the hand-over mark is committed first.
+        marked = self.outcomes.mark_sending([r.row.id for r in ready], now)
+        for item in ready:
+            if item.row.id not in marked:
+                continue
+            if monotonic_time.monotonic() > deadline:
+                # Too close to the end of the lease to start a send safely: give it back.
+                self.result.released += self.outcomes.write(
+                    item.row.id,
+                    status="pending",
+                    claimed_by=None,
+                    claimed_until=None,
+                    send_started_at=None,
+                )
+                continue
+            self._send(item)
+        self.outcomes.commit()
+
+    def _prepare(self, row: Reminder, batch: _Batch, now: datetime) -> _Ready | None:
+        outcomes, result, rid = self.outcomes, self.result, row.id
+        stop = _precheck(row, now, batch)
+        if stop is not None:
+            status, reason = stop
+            code = {"cancelled": "journey" if "Journey" in reason else "consent"}.get(status)
+            values = {"status": status, "status_reason": reason, "cancel_code": code}
+            if outcomes.write(rid, updated_at=now, **values):
+                setattr(result, status, getattr(result, status) + 1)
+                if status == "expired":
+                    _alert(row, "expired", f"Not sent: {reason}", now=now)
+            return None
+        recipient = _recipient(row)
+        staff = row.audience == "coordinator"
+        channel = self.staff_channel if staff else self.channels[row.channel]
+        if staff and recipient is None:
+            channel, recipient = self.channels["outbox"], "clinic outbox"
+        if recipient is None:
+            outcomes.write(
+                rid, status="failed", last_error="No address to send to.", updated_at=now
             )
-            result.retried += 1
+            result.failed += 1
+            return None
+        link = secret = None
+        if needs_portal_link(row):
+            # Made now, committed with the hand-over mark, and kept only as its hash.
+            link = secret = link_for_message(row, now=now, invitations=batch.invitations)
+            if link is None:
+                if row.rule_key != NOTICE_RULE:
+                    reason = "The patient's portal access was withdrawn: no link to send."
+                    if outcomes.write(rid, status="skipped", status_reason=reason, updated_at=now):
+                        result.skipped += 1
+                    return None
+                link = portal_home_url()
+        subject, text, html = render(row, portal_link=link)
+        language = "en" if row.is_alert else reader(row)[1]
+        out = Outgoing(
+            rid, row.idempotency_key, row.attempts, recipient, subject, text, html, language
+        )
+        common = {
+            "transport": channel.name,
+            "recipient": recipient,
+            "subject": _redact(subject, secret),
+            "body": _redact(text, secret),
+        }
+        return _Ready(row, channel, out, common, secret)
+
+    def _send(self, item: _Ready) -> None:
+        row, outcomes, result, common = item.row, self.outcomes, self.result, item.common
+        rid, attempt = row.id, item.out.attempt
+        try:
+            provider_id = item.channel.send(item.out)
+        except Transient as exc:
+            now = self.clock()
+            error = _redact(str(exc), item.secret)
+            if attempt < self.max_attempts:
+                outcomes.write(
+                    rid,
+                    status="pending",
+                    next_attempt_at=now + _retry_delay(attempt),
+                    last_error=error,
+                    claimed_by=None,
+                    claimed_until=None,
+                    send_started_at=None,
+                    updated_at=now,
+                    **common,
+                )
+                result.retried += 1
+                return
+            self._fail(row, f"Gave up after {attempt} attempts: {error}", now, common)
             return
-        error = _redact(f"Gave up after {attempt} attempts: {exc}", secret)
-        _fail(row, outcomes, error, now, common, result)
-        return
-    except Permanent as exc:
-        _fail(row, outcomes, _redact(str(exc), secret), clock(), common, result)
-        return
-    except OutcomeUnknown as exc:
-        now = clock()
-        error = _redact(str(exc), secret)
-        unclear = {"status": "needs_check", "last_error": error, "updated_at": now}
-        if outcomes.commit(rid, **unclear, **common):
-            _alert(row, "needs_check", error, now=now)
-            db.session.commit()
-        result.needs_check += 1
-        return
-    now = clock()
-    outcomes.stage(
-        rid,
-        status="sent",
-        sent_at=now,
-        provider_id=provider_id,
-        last_error=None,
-        claimed_until=None,
-        updated_at=now,
-        **common,
-    )
-    result.sent += 1
+        except Permanent as exc:
+            self._fail(row, _redact(str(exc), item.secret), self.clock(), common)
+            return
+        except OutcomeUnknown as exc:
+            now = self.clock()
+            error = _redact(str(exc), item.secret)
+            unclear = {"status": "needs_check", "last_error": error, "updated_at": now}
+            if outcomes.write(rid, **unclear, **common):
+                _alert(row, "needs_check", error, now=now)
+            result.needs_check += 1
+            return
+        now = self.clock()
+        outcomes.stage_sent(
+            rid,
+            status="sent",
+            sent_at=now,
+            provider_id=provider_id,
+            last_error=None,
+            claimed_until=None,
+            updated_at=now,
+            **common,
+        )
+        result.sent += 1
 
-
-def _fail(row, outcomes, error, now, common, result) -> None:
-    if outcomes.commit(row.id, status="failed", last_error=error, updated_at=now, **common):
-        _alert(row, "failed", error, now=now)
-        db.session.commit()
-    result.failed += 1
+    def _fail(self, row, error, now, common) -> None:
+        if self.outcomes.write(row.id, status="failed", last_error=error, updated_at=now, **common):
+            _alert(row, "failed", error, now=now)
+        self.result.failed += 1

@@ -13,7 +13,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
-from flask import current_app, render_template
+from flask import current_app
 
 from tracker.journeys.models import Journey
 from tracker.journeys.wording import appointment_location, appointment_title
@@ -119,7 +119,10 @@ def render(reminder: Reminder, portal_link: str | None = None) -> tuple[str, str
         values = message_values(reminder, portal_link)
         subject = text_set["subject"].format_map(values)
         text = text_set["body"].format_map(values)
-    html = render_template(
-        "reminders/email.html", subject=subject, text=text, language=lang, reminder=reminder
+    # The bare template, without the request context processors: a dispatcher renders
+    # thousands, and the email needs only these values.
+    template = current_app.jinja_env.get_template("reminders/email.html")
+    html = template.render(
+        subject=subject, text=text, language=lang, reminder=reminder, config=current_app.config
     )
     return subject, text, html
