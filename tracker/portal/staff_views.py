@@ -37,7 +37,7 @@ from tracker.portal.panel import StaffPanel, staff_panel
 from tracker.reminders.notices import patient_channel
 from tracker.timeutil import clinic_tz
 
-bp = Blueprint("alerts", __name__, cli_group="portal")
+bp = Blueprint("portal_staff", __name__, cli_group="portal")
 
 QUEUE_STATUSES = ("unresolved", "resolved")
 
