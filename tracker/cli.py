@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from tracker.auth import two_factor
-from tracker.auth.models import ROLES
+from tracker.auth.models import LANGUAGES, ROLES
 from tracker.auth.services import create_token, revoke_token, token_by_prefix, user_by_email
 from tracker.auth.services import create_user as create_staff_user
 from tracker.clock import utcnow
@@ -49,13 +49,20 @@ def fail(error: DomainError) -> None:
 @click.argument("email")
 @click.option("--name", prompt="Full name", help="The person's name as shown to colleagues.")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-def create_user(email: str, name: str, role: str) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="The language of their pages: en (English) or id (Indonesian).",
+)
+def create_user(email: str, name: str, role: str, language: str) -> None:
     """Add a staff user. The password is asked for (twice, hidden), or read from the first
     line of standard input when that is not a terminal; never from the command line, where
     the process list would show it."""
     password = read_password()
     try:
-        user = create_staff_user(email, name, role, password, now=utcnow())
+        user = create_staff_user(email, name, role, password, language=language, now=utcnow())
     except DomainError as error:
         fail(error)
     db.session.commit()

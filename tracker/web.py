@@ -18,7 +18,10 @@ from flask import (
 )
 from flask_login import logout_user
 
-from tracker import models  # noqa: F401  (every table known to the metadata)
+from tracker import (
+    models,  # noqa: F401  (every table known to the metadata)
+    vocabulary,
+)
 from tracker.audit.views import bp as audit_bp
 from tracker.auth.models import StaffUser
 from tracker.auth.two_factor_views import bp as two_factor_bp
@@ -34,12 +37,14 @@ from tracker.journeys.views import bp as journeys_bp
 from tracker.on_duty.views import bp as on_duty_bp
 from tracker.outcomes import portal_views as questionnaire_views
 from tracker.outcomes.views import bp as outcomes_bp
+from tracker.pathways.models import STAGES
 from tracker.patients.views import bp as patients_bp
 from tracker.portal import access_log as portal_access_log
 from tracker.portal import device_views as portal_device_views
 from tracker.portal import staff_views as portal_staff_views
 from tracker.portal import views as portal_views
 from tracker.timeutil import clinic_tz
+from tracker.vocabulary import humanize, stage_label
 
 BLUEPRINTS = (
     auth_bp,
@@ -57,13 +62,6 @@ BLUEPRINTS = (
     outcomes_bp,
     questionnaire_views.bp,
 )
-STAGE_LABELS = {
-    "consultation": "Consultation",
-    "preparation": "Preparation",
-    "procedure": "Procedure",
-    "discharge": "Discharge",
-    "follow_up": "Follow-up",
-}
 
 
 def init_app(app: Flask) -> None:
@@ -87,9 +85,11 @@ def init_app(app: Flask) -> None:
         local_time=local_time,
         stage_label=stage_label,
         humanize=humanize,
+        audit_label=vocabulary.audit_label,
+        read_label=vocabulary.read_label,
     )
     app.jinja_env.globals.update(
-        has_endpoint=has_endpoint, has_static=has_static, stages=tuple(STAGE_LABELS)
+        has_endpoint=has_endpoint, has_static=has_static, stages=STAGES, vocabulary=vocabulary
     )
 
 
@@ -161,18 +161,6 @@ def local_date_filter(
 
 def local_time(value: datetime | None) -> str:
     return "" if value is None else f"{_instant(value):%H:%M}"
-
-
-def stage_label(stage: str | None) -> str:
-    return STAGE_LABELS.get(stage or "", humanize(stage))
-
-
-def humanize(value: str | None) -> str:
-    """snake_case to a label: "herniated_disc" → "Herniated disc"."""
-    if not value:
-        return ""
-    text = str(value).replace("_", " ")
-    return text[:1].upper() + text[1:]
 
 
 def healthz():

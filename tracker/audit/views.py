@@ -7,7 +7,6 @@ from wtforms.fields.choices import SelectChoice
 
 from tracker.audit import queries
 from tracker.audit.forms import AuditFilterForm
-from tracker.audit.labels import read_label
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import record_read
 from tracker.auth.access import admin_required
@@ -45,9 +44,6 @@ def keep_reads(response):
     finally:
         session.expire_on_commit = True
     return response
-
-
-bp.add_app_template_filter(read_label, "read_label")
 
 
 @bp.app_template_global("opened_by")

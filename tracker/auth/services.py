@@ -13,7 +13,7 @@ from flask import current_app
 
 from tracker.audit.services import diff, record
 from tracker.auth import passwords
-from tracker.auth.models import ROLES, ApiToken, StaffUser
+from tracker.auth.models import LANGUAGES, ROLES, ApiToken, StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 
@@ -53,11 +53,20 @@ def user_by_email(email: str) -> StaffUser | None:
 
 
 def create_user(
-    email: str, name: str, role: str, password: str, *, actor=None, now: datetime | None = None
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    language: str = "en",
+    actor=None,
+    now: datetime | None = None,
 ) -> StaffUser:
     errors = FieldErrors()
     if role not in ROLES:
         errors.add("role", f"Choose one of: {', '.join(ROLES)}.")
+    if language not in LANGUAGES:
+        errors.add("language", f"Choose one of: {', '.join(LANGUAGES)}.")
     if not (name or "").strip():
         errors.add("name", "Enter the person's name.")
     errors.raise_if_any()
@@ -66,7 +75,11 @@ def create_user(
     if user_by_email(email) is not None:
         raise Conflict.on("email", "A staff user with this email already exists.")
     user = StaffUser(
-        email=email, name=name.strip(), role=role, password_hash=hash_password(password)
+        email=email,
+        name=name.strip(),
+        role=role,
+        language=language,
+        password_hash=hash_password(password),
     )
     db.session.add(user)
     record("user.create", user, actor=actor, details={"email": email, "role": role}, now=now)

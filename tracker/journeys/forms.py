@@ -14,32 +14,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tracker.journeys.models import ANESTHESIA, APPOINTMENT_KINDS, APPROACHES, CONDITIONS, SIDES
-
-LABELS = {
-    "herniated_disc": "Herniated disc",
-    "spinal_stenosis": "Spinal stenosis",
-    "sciatica": "Sciatica",
-    "other": "Other",
-    "left": "Left",
-    "right": "Right",
-    "bilateral": "Bilateral",
-    "central": "Central",
-    "transforaminal": "Transforaminal (TELD / PELD)",
-    "interlaminar": "Interlaminar",
-    "general": "General",
-    "local_sedation": "Local with sedation",
-    "consultation": "Consultation",
-    "pre_op": "Pre-operative",
-    "surgery": "Surgery",
-    "follow_up": "Follow-up",
-    "scheduled": "Scheduled",
-    "completed": "Completed",
-    "no_show": "Did not attend",
-}
+from tracker.vocabulary import label
 
 
 def choices(values: tuple[str, ...]) -> list[SelectChoice]:
-    return [SelectChoice(v, LABELS.get(v, v.replace("_", " ").capitalize())) for v in values]
+    return [SelectChoice(v, label(v)) for v in values]
 
 
 def _reason(label: str, required: bool = True) -> TextAreaField:

@@ -15,7 +15,6 @@ from tracker.db import db
 from tracker.errors import DomainError
 from tracker.journeys import services
 from tracker.journeys.forms import (
-    LABELS,
     ActionForm,
     AdvanceForm,
     AppointmentForm,
@@ -32,36 +31,12 @@ from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.pathways.services import latest_templates
 from tracker.patients.models import Patient
 from tracker.timeutil import at_local, clinic_tz
+from tracker.vocabulary import AUDIT_ACTIONS, VALUES, stage_label
 
 bp = Blueprint("journeys", __name__)
 
-STAGE_LABELS = {
-    "consultation": "Consultation",
-    "preparation": "Preparation",
-    "procedure": "Procedure",
-    "discharge": "Discharge",
-    "follow_up": "Follow-up",
-}
-
 # Where a service's field name differs from the form's.
 FIELD_ALIASES = {"surgery_at": "surgery_date", "starts_at": "date", "surgeon": "surgeon_id"}
-AUDIT_LABELS = {
-    "journey.start": "Journey started",
-    "journey.advance": "Stage advanced",
-    "journey.back": "Moved back a stage",
-    "journey.complete": "Journey completed",
-    "journey.cancel": "Journey cancelled",
-    "journey.reschedule": "Surgery rescheduled",
-    "task.complete": "Task done",
-    "task.skip": "Task skipped",
-    "task.reopen": "Task reopened",
-    "appointment.create": "Appointment booked",
-    "appointment.update": "Appointment changed",
-    "appointment.cancel": "Appointment cancelled",
-    "note.add": "Note added",
-    "patient.create": "Patient registered",
-    "patient.update": "Patient details changed",
-}
 
 
 bp.before_request(require_clinical_staff)
@@ -126,7 +101,7 @@ def _local_value(value):
             return instant.astimezone(clinic_tz()).strftime("%a %d %b %Y, %H:%M")
     if value is None:
         return "—"
-    return LABELS.get(value, value) if isinstance(value, str) else value
+    return VALUES.get(value, value) if isinstance(value, str) else value
 
 
 def describe(event) -> list[tuple[str, str]]:
@@ -157,10 +132,9 @@ def _show(journey: Journey, *, status: int = 200, note_form=None, error: str | N
         if journey.stage_index + 1 < len(STAGES)
         else None,
         history=services.patient_history(journey),
-        audit_labels=AUDIT_LABELS,
+        audit_labels=AUDIT_ACTIONS,
         describe=describe,
-        labels=LABELS,
-        stage_labels=STAGE_LABELS,
+        labels=VALUES,
         note_form=note_form or NoteForm(formdata=None),
         status_form=AppointmentStatusForm(formdata=None),
         page_error=error,
@@ -460,7 +434,7 @@ def appointment_status(journey_id: int, appointment_id: int):
     except DomainError as error:
         db.session.rollback()
         return _show(journey, status=422, error=error.message)
-    return _done(journey, f"{appt.title}: {LABELS[form.status.data].lower()}.")
+    return _done(journey, f"{appt.title}: {VALUES[form.status.data].lower()}.")
 
 
 @bp.route("/journeys/<int:journey_id>/notes", methods=["POST"])
@@ -478,4 +452,4 @@ def add_note(journey_id: int):
 
 
 def _stage(key: str | None) -> str:
-    return STAGE_LABELS.get(key or "", key or "").lower()
+    return stage_label(key).lower()

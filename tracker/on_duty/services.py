@@ -24,16 +24,9 @@ from tracker.on_duty.models import TIERS, OnDutyContact
 from tracker.portal.models import Alert
 from tracker.reminders.messages import ALERT_RULE
 from tracker.reminders.models import Reminder
+from tracker.vocabulary import ALERT_KINDS, label
 
 CONFIG_KEYS = {"on_duty": "ON_DUTY_CONTACTS", "escalation": "ESCALATION_CONTACTS"}
-TIER_LABELS = {"on_duty": "On duty", "escalation": "Escalation"}
-KIND_LABELS = {
-    "red_flag": "red flag reported",
-    "pain_high": "pain 8 or more",
-    "pain_rise": "pain rising",
-    "leg_pain_return": "possible re-herniation",
-    "missed_checkins": "missed check-ins",
-}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
 
@@ -147,7 +140,7 @@ def _message(alert: Alert, tier: str) -> tuple[str, str]:
     """Subject and text for staff: MRN, kind and link; no symptoms (SMS is not private)."""
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     link = f"{base}/journeys/{alert.journey_id}"
-    mrn, kind = alert.patient.mrn, KIND_LABELS.get(alert.kind, alert.kind)
+    mrn, kind = alert.patient.mrn, label(alert.kind, ALERT_KINDS)
     if tier == "escalation":
         minutes = int(current_app.config.get("ALERT_ESCALATE_MINUTES", 15))
         subject = f"ESCALATED urgent alert: {mrn}, {kind}"

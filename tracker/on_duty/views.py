@@ -12,6 +12,7 @@ from tracker.on_duty import services
 from tracker.on_duty.forms import ContactForm
 from tracker.on_duty.models import TIERS, OnDutyContact
 from tracker.portal.forms import PlainForm
+from tracker.vocabulary import VALUES
 
 bp = Blueprint("on_duty", __name__)
 
@@ -26,7 +27,7 @@ def _page(form: ContactForm, status: int = 200):
         "on_duty/index.html",
         form=form,
         tiers=TIERS,
-        labels=services.TIER_LABELS,
+        labels=VALUES,
         listed={tier: services.page_contacts(tier) for tier in TIERS},
         in_use={tier: services.contacts(tier) for tier in TIERS},
         defaults=defaults,

@@ -13,23 +13,7 @@ from tracker.outcomes.report import Report
 from tracker.outcomes.services import theatre_returns
 from tracker.outcomes.status import TimepointStatus, journey_responses, journey_status
 from tracker.portal.alerts import patient_tz, surgery_day
-
-TIMEPOINT_LABELS = {
-    "baseline": "Before surgery",
-    "2w": "2 weeks",
-    "6w": "6 weeks",
-    "3m": "3 months",
-    "12m": "12 months",
-}
-STATE_LABELS = {
-    "waiting": "Once surgery is booked",
-    "upcoming": "Upcoming",
-    "open": "Open",
-    "overdue": "Overdue",
-    "missed": "Missed",
-    "skipped": "Skipped",
-    "done": "Done",
-}
+from tracker.vocabulary import TIMEPOINTS, label
 
 
 def _day(journey: Journey, instant: datetime, operated: date | None) -> float | None:
@@ -50,7 +34,7 @@ def _series(journey: Journey, outcome: InstrumentOutcome, operated, unit: str) -
             )
         )
     for p in outcome.points:
-        tip = f"{name} at {TIMEPOINT_LABELS.get(p.timepoint, p.timepoint)}: {_fmt(p.score)}{unit}"
+        tip = f"{name} at {label(p.timepoint, TIMEPOINTS)}: {_fmt(p.score)}{unit}"
         if p.change is not None:
             tip += f" (change {p.change:+g})"
         series.points.append((_day(journey, p.completed_at, operated), p.score, tip))

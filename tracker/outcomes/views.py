@@ -33,8 +33,6 @@ from tracker.outcomes.forms import (
 )
 from tracker.outcomes.models import QuestionnaireResponse, TheatreReturn
 from tracker.outcomes.panel import (
-    STATE_LABELS,
-    TIMEPOINT_LABELS,
     JourneyPanel,
     journey_panel,
     report_charts,
@@ -48,6 +46,7 @@ from tracker.outcomes.services import (
 )
 from tracker.pathways.services import latest_templates
 from tracker.portal.alerts import patient_tz
+from tracker.vocabulary import TIMEPOINT_STATES, TIMEPOINTS
 
 bp = Blueprint("outcomes", __name__)
 bp.before_request(require_clinical_staff)
@@ -66,7 +65,7 @@ def overdue_questionnaires() -> tuple[list[status.OverdueQuestionnaire], int]:
 
 @bp.app_context_processor
 def labels():
-    return {"timepoint_labels": TIMEPOINT_LABELS, "state_labels": STATE_LABELS}
+    return {"timepoint_labels": TIMEPOINTS, "state_labels": TIMEPOINT_STATES}
 
 
 def _journey(journey_id: int) -> Journey:
@@ -116,7 +115,7 @@ def paper_entry(journey_id: int, timepoint: str):
         else:
             db.session.commit()
             flash(
-                f"{TIMEPOINT_LABELS[timepoint]} questionnaires recorded ({form.source.data}).",
+                f"{TIMEPOINTS[timepoint]} questionnaires recorded ({form.source.data}).",
                 "success",
             )
             return _back(journey)

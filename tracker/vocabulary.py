@@ -1,0 +1,189 @@
+"""Every word staff read for a stored value, in one translated place.
+
+Stage names, statuses, kinds, roles, audit actions and outcome time points are lazy strings
+(Flask-Babel ``lazy_gettext``): they turn into the reader's language when shown. Views,
+services and templates (the ``stage_label``, ``humanize`` and ``read_label`` filters, the
+``vocabulary`` global) look them up here; nothing else keeps a copy.
+"""
+
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+
+#: the stages of a journey, in order
+STAGES = {
+    "consultation": _l("Consultation"),
+    "preparation": _l("Preparation"),
+    "procedure": _l("Procedure"),
+    "discharge": _l("Discharge"),
+    "follow_up": _l("Follow-up"),
+}
+
+#: stored values shown as words: conditions, sides, approaches, anaesthesia, kinds, statuses,
+#: roles, sexes, channels, languages, alert severities
+VALUES = {
+    # conditions
+    "herniated_disc": _l("Herniated disc"),
+    "spinal_stenosis": _l("Spinal stenosis"),
+    "sciatica": _l("Sciatica"),
+    "other": _l("Other"),
+    # sides
+    "left": _l("Left"),
+    "right": _l("Right"),
+    "bilateral": _l("Bilateral"),
+    "central": _l("Central"),
+    # approaches and anaesthesia
+    "transforaminal": _l("Transforaminal (TELD / PELD)"),
+    "interlaminar": _l("Interlaminar"),
+    "general": _l("General"),
+    "local_sedation": _l("Local with sedation"),
+    # appointment kinds
+    "consultation": _l("Consultation"),
+    "pre_op": _l("Pre-operative"),
+    "surgery": _l("Surgery"),
+    "follow_up": _l("Follow-up"),
+    # statuses (journeys, tasks, appointments, alerts, reminders)
+    "active": _l("Active"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "scheduled": _l("Scheduled"),
+    "no_show": _l("Did not attend"),
+    "open": _l("Open"),
+    "done": _l("Done"),
+    "skipped": _l("Skipped"),
+    "acknowledged": _l("Acknowledged"),
+    "resolved": _l("Resolved"),
+    "unresolved": _l("Unresolved"),
+    "pending": _l("Pending"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "needs_check": _l("Needs a check"),
+    "expired": _l("Expired"),
+    # alert severities
+    "urgent": _l("Urgent"),
+    "high": _l("High"),
+    "normal": _l("Normal"),
+    # roles
+    "admin": _l("Admin"),
+    "coordinator": _l("Coordinator"),
+    "clinician": _l("Clinician"),
+    # sexes
+    "female": _l("Female"),
+    "male": _l("Male"),
+    "unknown": _l("Unknown"),
+    # channels, audiences and languages
+    "sms": _l("SMS"),
+    "email": _l("Email"),
+    "patient": _l("Patient"),
+    "on_duty": _l("On duty"),
+    "escalation": _l("Escalation"),
+    "en": _l("English"),
+    "id": _l("Indonesian"),
+    # audit kinds
+    "change": _l("Change"),
+    "read": _l("Read"),
+}
+
+#: what changed, as the journey's history and the audit trail name it
+AUDIT_ACTIONS = {
+    "journey.start": _l("Journey started"),
+    "journey.advance": _l("Stage advanced"),
+    "journey.back": _l("Moved back a stage"),
+    "journey.complete": _l("Journey completed"),
+    "journey.cancel": _l("Journey cancelled"),
+    "journey.reschedule": _l("Surgery rescheduled"),
+    "task.complete": _l("Task done"),
+    "task.skip": _l("Task skipped"),
+    "task.reopen": _l("Task reopened"),
+    "appointment.create": _l("Appointment booked"),
+    "appointment.update": _l("Appointment changed"),
+    "appointment.cancel": _l("Appointment cancelled"),
+    "note.add": _l("Note added"),
+    "patient.create": _l("Patient registered"),
+    "patient.update": _l("Patient details changed"),
+}
+
+#: what was opened, as "who opened this record" names it
+READS = {
+    "patient.view": _l("Patient page"),
+    "patient.search": _l("Patient list or search"),
+    "journey.view": _l("Journey page"),
+    "journey.list": _l("List of journeys"),
+    "discharge.view": _l("Discharge sheet editor"),
+    "discharge.print": _l("Discharge sheet printed"),
+    "discharge.download": _l("Discharge sheet PDF"),
+    "discharge.list": _l("Today's discharges"),
+    "reminder.list": _l("Reminders"),
+    "audit.view": _l("Audit trail"),
+    "audit.export": _l("Audit trail exported"),
+}
+
+#: the kinds of portal alert, as a phrase inside a sentence (the on-duty message)
+ALERT_KINDS = {
+    "red_flag": _l("red flag reported"),
+    "pain_high": _l("pain 8 or more"),
+    "pain_rise": _l("pain rising"),
+    "leg_pain_return": _l("possible re-herniation"),
+    "missed_checkins": _l("missed check-ins"),
+}
+
+#: the titles of the coordinator's alert about a reminder gone wrong
+REMINDER_PROBLEMS = {
+    "failed": _l("Reminder failed"),
+    "needs_check": _l("Reminder needs a check"),
+    "expired": _l("Reminder expired unsent"),
+}
+
+#: the outcome questionnaires' time points
+TIMEPOINTS = {
+    "baseline": _l("Before surgery"),
+    "2w": _l("2 weeks"),
+    "6w": _l("6 weeks"),
+    "3m": _l("3 months"),
+    "12m": _l("12 months"),
+}
+
+#: where a time point's questionnaires stand
+TIMEPOINT_STATES = {
+    "waiting": _l("Once surgery is booked"),
+    "upcoming": _l("Upcoming"),
+    "open": _l("Open"),
+    "overdue": _l("Overdue"),
+    "missed": _l("Missed"),
+    "skipped": _l("Skipped"),
+    "done": _l("Done"),
+}
+
+
+def humanize(value: str | None) -> str:
+    """snake_case to a label: "herniated_disc" → "Herniated disc" (translated when known)."""
+    if not value:
+        return ""
+    if value in VALUES:
+        return str(VALUES[value])
+    text = str(value).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def label(value: str | None, words: Mapping = VALUES) -> str:
+    """The word for ``value`` in ``words``, else the value made readable."""
+    if value in words:
+        return str(words[value])
+    return humanize(value)
+
+
+def stage_label(stage: str | None) -> str:
+    return label(stage, STAGES)
+
+
+def read_label(action: str) -> str:
+    if action in READS:
+        return str(READS[action])
+    return action.replace("_", " ").replace(".", ": ").capitalize()
+
+
+def audit_label(action: str) -> str:
+    if action in AUDIT_ACTIONS:
+        return str(AUDIT_ACTIONS[action])
+    return humanize(action.replace(".", " "))
