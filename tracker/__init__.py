@@ -29,9 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
-    extensions.babel.init_app(
-        app, locale_selector=select_locale, timezone_selector=select_timezone
-    )
+    extensions.babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     web.init_app(app)
 
     api.init_app(app)

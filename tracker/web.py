@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import logout_user
 
 from tracker import (
@@ -119,7 +120,7 @@ def end_idle_session():
     if not isinstance(seen, int) or now - seen > idle_limit:
         logout_user()
         clear_session()
-        flash("You were signed out after a period of inactivity. Please sign in again.", "info")
+        flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for("auth.login", next=target))
     session[SEEN_KEY] = now

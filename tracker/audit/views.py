@@ -2,6 +2,7 @@
 page, and the commit that keeps the reads a request noted."""
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -54,10 +55,11 @@ def opened_by(patient_id: int) -> list[AuditEvent]:
 def _filters() -> tuple[AuditFilterForm, queries.AuditFilters | None]:
     """The form and the filters it asks for; None when a filter is not valid."""
     form = AuditFilterForm(request.args)
-    form.user.choices = [SelectChoice("", "Anyone")] + [
-        SelectChoice(str(user.id), f"{user.name} ({user.email})") for user in queries.staff_users()
+    form.user.choices = [SelectChoice("", _("Anyone"))] + [
+        SelectChoice(str(user.id), _("%(name)s (%(email)s)", name=user.name, email=user.email))
+        for user in queries.staff_users()
     ]
-    form.action.choices = [SelectChoice("", "Any action")] + [
+    form.action.choices = [SelectChoice("", _("Any action"))] + [
         SelectChoice(action, action) for action in queries.actions()
     ]
     if not form.validate():

@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.audit.services import record_read
@@ -98,9 +99,12 @@ def edit(journey_id: int):
     db.session.commit()
     if sheet is not None:
         jobs.keep_sheet_pdf(current_app._get_current_object(), sheet.id, pdf.page_size(None))
-        flash(f"Version {sheet.version} of the discharge sheet was issued.", "success")
+        flash(
+            _("Version %(version)s of the discharge sheet was issued.", version=sheet.version),
+            "success",
+        )
     else:
-        flash("The discharge sheet draft was saved.", "success")
+        flash(_("The discharge sheet draft was saved."), "success")
     return redirect(url_for(".edit", journey_id=journey.id), code=303)
 
 
@@ -267,5 +271,5 @@ def batch_pdf(batch_id: int):
 def today_pdf():
     """The former one-click download: the PDF is now prepared from today's page."""
     size = pdf.page_size(request.args.get("size"))
-    flash("Prepare the PDF of today's signed-off sheets with the button below.", "info")
+    flash(_("Prepare the PDF of today's signed-off sheets with the button below."), "info")
     return redirect(url_for(".today", size=size), code=303)

@@ -1,6 +1,7 @@
 """The on-duty page: who hears about urgent patient alerts. Staff see it; admins change it."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.access import admin_required
@@ -58,7 +59,10 @@ def add():
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash(f"{contact.name} ({contact.address}) added.", "success")
+            flash(
+                _("%(name)s (%(address)s) added.", name=contact.name, address=contact.address),
+                "success",
+            )
             return redirect(url_for(".index"), code=303)
     return _page(form, 422)
 
@@ -76,5 +80,12 @@ def remove(contact_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"{contact.name} ({contact.address}) taken off the list.", "success")
+        flash(
+            _(
+                "%(name)s (%(address)s) taken off the list.",
+                name=contact.name,
+                address=contact.address,
+            ),
+            "success",
+        )
     return redirect(url_for(".index"), code=303)

@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -127,7 +128,9 @@ def acknowledge(alert_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"Alert for {alert.patient.full_name} acknowledged.", "success")
+        flash(
+            _("Alert for %(full_name)s acknowledged.", full_name=alert.patient.full_name), "success"
+        )
     back = request.form.get("next") or ""
     if back.startswith("/journeys/") and "//" not in back:
         return redirect(back, code=303)
@@ -146,7 +149,9 @@ def resolve(alert_id: int):
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash(f"Alert for {alert.patient.full_name} resolved.", "success")
+            flash(
+                _("Alert for %(full_name)s resolved.", full_name=alert.patient.full_name), "success"
+            )
             return redirect(url_for(".index"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("alerts/resolve.html", alert=alert, form=form), status
@@ -230,7 +235,7 @@ def revoke(journey_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("The portal link was withdrawn; it no longer opens the portal.", "success")
+        flash(_("The portal link was withdrawn; it no longer opens the portal."), "success")
     return _back_to_journey(journey)
 
 
@@ -251,7 +256,7 @@ def mark_milestone(journey_id: int, key: str):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("Milestone saved, marked as entered by staff.", "success")
+        flash(_("Milestone saved, marked as entered by staff."), "success")
     return _back_to_journey(journey)
 
 

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.audit.services import record_read
@@ -40,7 +41,7 @@ def _filters() -> queries.OutboxFilters:
         try:
             day = date.fromisoformat(args["day"])
         except ValueError:
-            flash("Enter the day as YYYY-MM-DD.", "error")
+            flash(_("Enter the day as YYYY-MM-DD."), "error")
     return queries.OutboxFilters(
         status=args.get("status", "") if args.get("status") in STATUSES else "",
         channel=args.get("channel", "") if args.get("channel") in CHANNELS else "",
@@ -90,7 +91,7 @@ def resend(reminder_id: int):
         flash(error.message, "error")
         return _back(reminder)
     db.session.commit()
-    flash("The reminder is queued and goes out with the next dispatch.", "success")
+    flash(_("The reminder is queued and goes out with the next dispatch."), "success")
     return _back(reminder)
 
 
@@ -107,7 +108,7 @@ def cancel(reminder_id: int):
         flash(error.message, "error")
         return _back(reminder)
     db.session.commit()
-    flash("The reminder is cancelled.", "success")
+    flash(_("The reminder is cancelled."), "success")
     return _back(reminder)
 
 
@@ -127,7 +128,7 @@ def sms_stop():
     if not current_app.config.get("SMS_STOP_TOKEN"):
         abort(404)
     if not _stop_token_ok():
-        return jsonify(message="Send the shared STOP token as 'Authorization: Bearer …'."), 401
+        return jsonify(message=_("Send the shared STOP token as 'Authorization: Bearer …'.")), 401
     data = request.get_json(silent=True) if request.is_json else request.form
     data = data if isinstance(data, dict) or hasattr(data, "get") else {}
     try:
