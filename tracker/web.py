@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import logout_user
 
@@ -85,12 +86,17 @@ def init_app(app: Flask) -> None:
         local_date=local_date_filter,
         local_time=local_time,
         stage_label=stage_label,
+        number=number,
         humanize=humanize,
         audit_label=vocabulary.audit_label,
         read_label=vocabulary.read_label,
     )
     app.jinja_env.globals.update(
-        has_endpoint=has_endpoint, has_static=has_static, stages=STAGES, vocabulary=vocabulary
+        has_endpoint=has_endpoint,
+        has_static=has_static,
+        stages=STAGES,
+        vocabulary=vocabulary,
+        current_locale=current_locale,
     )
 
 
@@ -127,6 +133,11 @@ def end_idle_session():
     return None
 
 
+def current_locale() -> str:
+    """The language of the page, for <html lang>."""
+    return str(get_locale() or "en")
+
+
 def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
@@ -142,11 +153,10 @@ def _instant(value: datetime) -> datetime:
 
 
 def local_datetime(value: datetime | None) -> str:
-    """A UTC instant as clinic time, e.g. "Thu 10 Dec 2026, 08:30"."""
+    """A UTC instant as clinic time in the reader's language, e.g. "Thu 10 Dec 2026, 08:30"."""
     if value is None:
         return ""
-    local = _instant(value)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    return format_datetime(value, "EEE d MMM y, HH:mm")
 
 
 def local_date_filter(
@@ -156,12 +166,21 @@ def local_date_filter(
     if value is None:
         return ""
     day = _instant(value).date() if isinstance(value, datetime) else value
-    text = f"{day.day} {day:%b}" + (f" {day.year}" if year else "")
-    return f"{day:%a} {text}" if weekday else text
+    pattern = ("EEE " if weekday else "") + "d MMM" + (" y" if year else "")
+    return format_date(day, pattern)
 
 
 def local_time(value: datetime | None) -> str:
-    return "" if value is None else f"{_instant(value):%H:%M}"
+    return "" if value is None else format_datetime(value, "HH:mm")
+
+
+def number(value: float | int | None, digits: int | None = None) -> str:
+    """A number in the reader's language: 1,234.5 in English, 1.234,5 in Indonesian."""
+    if value is None:
+        return ""
+    if digits is not None:
+        return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
+    return format_decimal(value)
 
 
 def healthz():

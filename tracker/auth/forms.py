@@ -5,6 +5,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
 )
@@ -76,6 +77,14 @@ class SetPasswordForm(FlaskForm):
     new_password = PasswordField(
         _l("New password"), validators=[DataRequired(_l("Enter a new password."))]
     )
+
+
+#: each language named in itself, so anyone can find their own
+LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("id", "Bahasa Indonesia")]
+
+
+class LanguageForm(FlaskForm):
+    language = RadioField(_l("Language of my pages"), choices=LANGUAGE_CHOICES)
 
 
 class ConfirmForm(FlaskForm):

@@ -101,6 +101,16 @@ def update_user(user: StaffUser, *, actor, now: datetime | None = None, **change
     return user
 
 
+def set_language(user: StaffUser, language: str, *, now: datetime | None = None) -> StaffUser:
+    """The language of the user's own pages (their choice on the account page)."""
+    if language not in LANGUAGES:
+        raise ValidationFailed.on("language", f"Choose one of: {', '.join(LANGUAGES)}.")
+    changed = diff(user, {"language": language})
+    if changed:
+        record("user.language", user, actor=user, details=changed, now=now)
+    return user
+
+
 def _keep_an_admin(user: StaffUser) -> None:
     if user.role != "admin" or not user.active:
         return

@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -20,6 +21,7 @@ from tracker.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
     EditUserForm,
+    LanguageForm,
     LoginForm,
     NewUserForm,
     SetPasswordForm,
@@ -101,6 +103,25 @@ def change_password():
             return redirect(home_for(user))
     status = 422 if form.errors else 200
     return render_template("auth/change_password.html", form=form, hint=PASSWORD_HINT), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Who one is, and the language of one's pages."""
+    user = current_user._get_current_object()
+    form = LanguageForm(data={"language": user.language})
+    if form.validate_on_submit():
+        services.set_language(user, form.language.data, now=utcnow())
+        db.session.commit()
+        with force_locale(user.language):  # said in the language just chosen
+            if user.language == "id":
+                flash(_("Your pages are now in Indonesian."), "success")
+            else:
+                flash(_("Your pages are now in English."), "success")
+        return redirect(url_for("auth.account"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("auth/account.html", user=user, form=form), status
 
 
 @bp.get("/admin/users")

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -99,7 +100,7 @@ def _local_value(value):
         except ValueError:
             return value
         if instant.tzinfo is not None:
-            return instant.astimezone(clinic_tz()).strftime("%a %d %b %Y, %H:%M")
+            return format_datetime(instant, "EEE dd MMM y, HH:mm")
     if value is None:
         return "—"
     return VALUES.get(value, value) if isinstance(value, str) else value

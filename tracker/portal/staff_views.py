@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -36,7 +37,6 @@ from tracker.portal.forms import (
 from tracker.portal.models import Alert
 from tracker.portal.panel import StaffPanel, staff_panel
 from tracker.reminders.notices import patient_channel
-from tracker.timeutil import clinic_tz
 
 bp = Blueprint("portal_staff", __name__, cli_group="portal")
 
@@ -164,10 +164,22 @@ def _queued_text(invited: links.Invited) -> str:
     parts = []
     for row in invited.messages:
         where = row.patient.phone if row.channel == "sms" else row.patient.email
-        local = row.due_at.astimezone(clinic_tz())
-        when = "" if row.due_at <= utcnow() else f" at {local:%a %d %b %H:%M} (after quiet hours)"
-        parts.append(f"by {'SMS' if row.channel == 'sms' else 'email'} to {where}{when}")
-    return "The personal link goes " + " and ".join(parts) + "." if parts else ""
+        if row.due_at <= utcnow():
+            text = _("by %(channel)s to %(address)s")
+        else:
+            text = _("by %(channel)s to %(address)s at %(when)s (after quiet hours)")
+        when = format_datetime(row.due_at, "EEE d MMM HH:mm")
+        parts.append(
+            text
+            % {
+                "channel": _("SMS") if row.channel == "sms" else _("email"),
+                "address": where,
+                "when": when,
+            }
+        )
+    if not parts:
+        return ""
+    return _("The personal link goes %(ways)s.", ways=_(" and ").join(parts))
 
 
 @bp.route("/journeys/<int:journey_id>/portal/invite", methods=["GET", "POST"])

@@ -5,6 +5,7 @@ from datetime import date
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import (
     Blueprint,
     abort,
@@ -16,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -142,9 +144,10 @@ def sms_stop():
     return jsonify(withdrawn=withdrawn)
 
 
-def patient_local(value, tz_name: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """An instant in the patient's own time zone, with the zone's abbreviation."""
+def patient_local(value, tz_name: str, fmt: str = "EEE d MMM y, HH:mm") -> str:
+    """An instant in the patient's own time zone, with the zone's abbreviation, in the
+    reader's language."""
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(tz_name))
-    return f"{local.strftime(fmt)} {local.tzname()}"
+    return f"{babel_dates.format_datetime(local, fmt, locale=get_locale())} {local.tzname()}"
