@@ -15,7 +15,7 @@ from tracker.auth.services import create_token, revoke_token, token_by_prefix, u
 from tracker.auth.services import create_user as create_staff_user
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.demo import DEMO_PASSWORD, DEMO_SIGN_IN, Demo, pending_steps
+from tracker.demo import DEMO_PASSWORD, DEMO_SIGN_IN, DEMO_SIGN_IN_ID, Demo, pending_steps
 from tracker.errors import DomainError
 from tracker.fhir.cli import fhir
 from tracker.outcomes.cli import instruments
@@ -212,6 +212,7 @@ def demo(patients: int | None, seed: int, years: float, workers: int | None) -> 
     if patients:
         _generate(patients, seed=seed, years=years, workers=workers)
     click.echo(f"Demo sign-in: {DEMO_SIGN_IN} / {DEMO_PASSWORD} (every demo account uses it).")
+    click.echo(f"In Indonesian: {DEMO_SIGN_IN_ID} (a coordinator whose pages are in Indonesian).")
 
 
 def _generate(patients: int, *, seed: int, years: float, workers: int | None) -> None:
