@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -84,17 +85,20 @@ def contacts(tier: str) -> list[Contact]:
 def add_contact(tier: str, name: str, address: str, *, actor: StaffUser, now: datetime):
     errors = FieldErrors()
     if tier not in TIERS:
-        errors.add("tier", "Choose on duty or escalation.")
+        errors.add("tier", _("Choose on duty or escalation."))
     name = (name or "").strip()
     if not name:
-        errors.add("name", "Say who this reaches, e.g. “Surgeon on call”.")
+        errors.add("name", _("Say who this reaches, e.g. “Surgeon on call”."))
     elif len(name) > 120:
-        errors.add("name", "Keep the name under 120 characters.")
+        errors.add("name", _("Keep the name under 120 characters."))
     channel, clean = clean_address(address)
     if channel is None:
         errors.add(
             "address",
-            "Enter an email address or a mobile number in international form, e.g. +6281234567890.",
+            _(
+                "Enter an email address or a mobile number in international form, "
+                "e.g. +6281234567890."
+            ),
         )
     errors.raise_if_any("The contact was not added.")
     duplicate = db.session.scalar(
@@ -105,7 +109,7 @@ def add_contact(tier: str, name: str, address: str, *, actor: StaffUser, now: da
         )
     )
     if duplicate:
-        raise Conflict.on("address", "This address is already on that list.")
+        raise Conflict.on("address", _("This address is already on that list."))
     contact = OnDutyContact(
         tier=tier, name=name, channel=channel, address=clean, created_at=now, created_by_id=actor.id
     )
@@ -122,7 +126,7 @@ def add_contact(tier: str, name: str, address: str, *, actor: StaffUser, now: da
 
 def remove_contact(contact: OnDutyContact, *, actor: StaffUser, now: datetime) -> OnDutyContact:
     if not contact.active:
-        raise Conflict("This contact is already off the list.")
+        raise Conflict(_("This contact is already off the list."))
     contact.active = False
     contact.removed_at = now
     contact.removed_by_id = actor.id

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -146,7 +147,7 @@ def open_sessions(patient_id: int, *, now: datetime) -> list[PortalSession]:
 def patient_session(patient_id: int, session_id: int) -> PortalSession:
     portal_session = db.session.get(PortalSession, session_id)
     if portal_session is None or portal_session.patient_id != patient_id:
-        raise NotFound("There is no such signed-in device.")
+        raise NotFound(_("There is no such signed-in device."))
     return portal_session
 
 
