@@ -135,6 +135,18 @@ REMINDER_PROBLEMS = {
     "expired": _l("Reminder expired unsent"),
 }
 
+#: a reminder's status inside a sentence ("This reminder is already sent.")
+REMINDER_STATUSES = {
+    "pending": _l("due"),
+    "sending": _l("sending"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "needs_check": _l("needs check"),
+    "cancelled": _l("cancelled"),
+    "skipped": _l("skipped"),
+    "expired": _l("expired"),
+}
+
 #: the outcome questionnaires' time points
 TIMEPOINTS = {
     "baseline": _l("Before surgery"),

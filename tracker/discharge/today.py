@@ -171,7 +171,7 @@ def plan_batch(now: datetime, *, include_drafts: bool = False) -> BatchPlan:
         elif include_drafts:
             items.append((leaving.journey, None))
         else:
-            left_out.append((leaving.journey, "Not signed off yet (the draft is left out)."))
+            left_out.append((leaving.journey, _("Not signed off yet (the draft is left out).")))
     return BatchPlan(items, left_out)
 
 

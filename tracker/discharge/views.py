@@ -133,20 +133,20 @@ def _print_page(journey: Journey, fragment: str, size: str, sheet: DischargeShee
     args = {"journey_id": journey.id}
     if sheet is None:
         endpoint, pdf_endpoint = ".print_draft", ".draft_pdf"
-        title = "DRAFT discharge sheet"
+        title = _("DRAFT discharge sheet")
     else:
         endpoint, pdf_endpoint = ".print_sheet", ".sheet_pdf"
         args["sheet_id"] = sheet.id
-        title = f"Discharge sheet v{sheet.version}"
+        title = _("Discharge sheet v%(version)s", version=sheet.version)
     screen = {
         "lang": sheet.language if sheet else "en",
         "title": f"{title} · {journey.patient.full_name}",
         "back": url_for(".edit", journey_id=journey.id),
-        "back_label": "Discharge sheet",
+        "back_label": _("Discharge sheet"),
         "size": size,
         "size_links": {key: url_for(endpoint, size=key, **args) for key in pdf.PAGE_SIZES},
         "pdf": url_for(pdf_endpoint, size=size, **args),
-        "note": "Opening and downloading this sheet is recorded in the audit trail.",
+        "note": _("Opening and downloading this sheet is recorded in the audit trail."),
     }
     html = pdf.render_page([fragment], size=size, screen=screen)
     return Response(html, headers={"Cache-Control": "no-store"})
