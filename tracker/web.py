@@ -16,8 +16,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 
 from tracker import (
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
+    login_manager.localize_callback = gettext  # the message is extracted below
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     for blueprint in BLUEPRINTS:
@@ -136,6 +138,10 @@ def end_idle_session():
 def current_locale() -> str:
     """The language of the page, for <html lang>."""
     return str(get_locale() or "en")
+
+
+#: Flask-Login's message, for the catalog (it is translated through localize_callback)
+_l("Please sign in to continue.")
 
 
 def has_endpoint(endpoint: str) -> bool:

@@ -215,8 +215,10 @@ def set_user_active(user_id: int):
         flash(error.message, "error")
         return redirect(url_for("auth.edit_user", user_id=user.id))
     db.session.commit()
-    state = "reactivated and can sign in again" if active else "deactivated and signed out"
-    flash(_("%(name)s is %(state)s.", name=user.name, state=state), "success")
+    if active:
+        flash(_("%(name)s is reactivated and can sign in again.", name=user.name), "success")
+    else:
+        flash(_("%(name)s is deactivated and signed out.", name=user.name), "success")
     return redirect(url_for("auth.users"))
 
 
