@@ -67,6 +67,18 @@ BLUEPRINTS = (
 )
 
 
+#: what an error page says when the view gave no reason of its own
+ERROR_DESCRIPTIONS = {
+    400: _l("The request could not be understood. Go back and try again."),
+    403: _l("Your account does not give access to this page."),
+    404: _l("There is no page at this address. Check the link, or start again from the dashboard."),
+    405: _l("This page cannot be used this way."),
+    422: _l("Some of what was sent could not be used."),
+    429: _l("Too many requests in a short time."),
+    500: _l("Something went wrong on our side. Please try again."),
+}
+
+
 def init_app(app: Flask) -> None:
     # The session cookie lasts as long as the idle limit; end_idle_session checks it too.
     app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
@@ -213,4 +225,11 @@ def error_page(error):
             code,
             headers,
         )
-    return render_template("errors/error.html", error=error, code=code), code, headers
+    description = getattr(error, "description", None)
+    if description == getattr(type(error), "description", None):  # Werkzeug's English default
+        description = ERROR_DESCRIPTIONS.get(code)
+    return (
+        render_template("errors/error.html", error=error, code=code, description=description),
+        code,
+        headers,
+    )

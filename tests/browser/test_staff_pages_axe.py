@@ -80,7 +80,10 @@ def test_every_staff_page_passes_axe(
             response = page.goto(f"{live_server}{url}")
             if response is None or response.status in (403, 404, 405):
                 continue  # not this role's page
-            assert page.locator("html").get_attribute("lang") == language, url
+            lang = page.locator("html").get_attribute("lang")
+            # a printed sheet is in the patient's language, whoever prints it
+            if lang != language and "print" not in endpoint:
+                failures.append(f"{user.role} {endpoint}: <html lang={lang}>")
             try:
                 check_axe(page)
             except AssertionError as error:
