@@ -192,13 +192,11 @@ def local_time(value: datetime | None) -> str:
     return "" if value is None else format_datetime(value, "HH:mm")
 
 
-def number(value: float | int | None, digits: int | None = None) -> str:
-    """A number in the reader's language: 1,234.5 in English, 1.234,5 in Indonesian."""
+def number(value: float | int | None, signed: bool = False) -> str:
+    """A score or count in the reader's language: 3.5 in English, 3,5 in Indonesian."""
     if value is None:
         return ""
-    if digits is not None:
-        return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
-    return format_decimal(value)
+    return format_decimal(value, format="+#,##0.##;-#,##0.##" if signed else "#,##0.##")
 
 
 def healthz():
