@@ -121,3 +121,19 @@ def test_the_sign_in_page_follows_the_browser(client):
 def test_the_api_stays_in_english(client):
     body = client.get("/api/v1/patients", headers={"Accept-Language": "id"}).get_json()
     assert body["code"] == 401 and "Lanjutkan" not in str(body)
+
+
+def test_numbers_follow_the_language(app):
+    from flask_babel import force_locale
+
+    from tracker.web import number
+
+    with app.test_request_context():
+        with force_locale("id"):
+            assert (number(1234.5), number(-2.5, signed=True), number(3)) == (
+                "1.234,5",
+                "-2,5",
+                "3",
+            )
+        with force_locale("en"):
+            assert (number(1234.5), number(2.5, signed=True)) == ("1,234.5", "+2.5")
