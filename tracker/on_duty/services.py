@@ -243,4 +243,4 @@ def told(alert_ids: list[int]) -> dict[int, list[Reminder]]:
 
 
 def channel_label(channel: str) -> str:
-    return {"sms": "SMS", "email": "Email"}.get(channel, channel)
+    return label(channel)
