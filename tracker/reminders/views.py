@@ -144,7 +144,7 @@ def sms_stop():
     return jsonify(withdrawn=withdrawn)
 
 
-def patient_local(value, tz_name: str, fmt: str = "EEE d MMM y, HH:mm") -> str:
+def patient_local(value, tz_name: str, fmt: str = "EEE dd MMM y, HH:mm") -> str:
     """An instant in the patient's own time zone, with the zone's abbreviation, in the
     reader's language."""
     if value is None:
