@@ -6,7 +6,7 @@ from flask import Flask
 
 import config
 from tracker import api, cli, extensions, fhir, inputs, security, web
-from tracker.portal.locale import select_locale
+from tracker.portal.locale import select_locale, select_timezone
 from tracker.reminders import setup as reminders
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
-    extensions.babel.init_app(app, locale_selector=select_locale)
+    extensions.babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     web.init_app(app)
 
     api.init_app(app)

@@ -10,12 +10,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from tracker.auth import two_factor
-from tracker.auth.models import ROLES
+from tracker.auth.models import LANGUAGES, ROLES
 from tracker.auth.services import create_token, revoke_token, token_by_prefix, user_by_email
 from tracker.auth.services import create_user as create_staff_user
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.demo import DEMO_PASSWORD, DEMO_SIGN_IN, Demo, pending_steps
+from tracker.demo import DEMO_PASSWORD, DEMO_SIGN_IN, DEMO_SIGN_IN_ID, Demo, pending_steps
 from tracker.errors import DomainError
 from tracker.fhir.cli import fhir
 from tracker.outcomes.cli import instruments
@@ -49,13 +49,20 @@ def fail(error: DomainError) -> None:
 @click.argument("email")
 @click.option("--name", prompt="Full name", help="The person's name as shown to colleagues.")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-def create_user(email: str, name: str, role: str) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="The language of their pages: en (English) or id (Indonesian).",
+)
+def create_user(email: str, name: str, role: str, language: str) -> None:
     """Add a staff user. The password is asked for (twice, hidden), or read from the first
     line of standard input when that is not a terminal; never from the command line, where
     the process list would show it."""
     password = read_password()
     try:
-        user = create_staff_user(email, name, role, password, now=utcnow())
+        user = create_staff_user(email, name, role, password, language=language, now=utcnow())
     except DomainError as error:
         fail(error)
     db.session.commit()
@@ -205,6 +212,7 @@ def demo(patients: int | None, seed: int, years: float, workers: int | None) -> 
     if patients:
         _generate(patients, seed=seed, years=years, workers=workers)
     click.echo(f"Demo sign-in: {DEMO_SIGN_IN} / {DEMO_PASSWORD} (every demo account uses it).")
+    click.echo(f"In Indonesian: {DEMO_SIGN_IN_ID} (a coordinator whose pages are in Indonesian).")
 
 
 def _generate(patients: int, *, seed: int, years: float, workers: int | None) -> None:

@@ -47,13 +47,15 @@ from tracker.timeutil import at_local, clinic_tz
 #: every demo staff account signs in with this password
 DEMO_PASSWORD = "demo-clinic-2026"
 DEMO_SIGN_IN = "coordinator@demo.clinic"
+#: the coordinator who works in Indonesian (every other demo account reads English)
+DEMO_SIGN_IN_ID = "nadia@demo.clinic"
 SEED = 2026
 
 STAFF = (
     # key, email, name, role
     ("admin", "admin@demo.clinic", "Bayu Firmansyah", "admin"),
     ("citra", DEMO_SIGN_IN, "Citra Anggraini", "coordinator"),
-    ("nadia", "nadia@demo.clinic", "Nadia Putri", "coordinator"),
+    ("nadia", DEMO_SIGN_IN_ID, "Nadia Putri", "coordinator"),
     ("hartono", "hartono@demo.clinic", "dr. Hartono Wibisono, Sp.BS", "clinician"),
     ("maya", "maya@demo.clinic", "dr. Maya Anggraeni, Sp.OT", "clinician"),
     ("daniel", "daniel@demo.clinic", "dr. Daniel Tan, Sp.BS", "clinician"),
@@ -282,7 +284,8 @@ def _create_staff(demo: Demo) -> Iterator[None]:
     opened = demo.now - timedelta(days=200)
     for _, email, name, role in STAFF:
         if user_by_email(email) is None:
-            user = create_user(email, name, role, DEMO_PASSWORD, now=opened)
+            language = "id" if email == DEMO_SIGN_IN_ID else "en"
+            user = create_user(email, name, role, DEMO_PASSWORD, language=language, now=opened)
             user.created_at = opened
         yield
 

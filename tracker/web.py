@@ -16,9 +16,15 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 
-from tracker import models  # noqa: F401  (every table known to the metadata)
+from tracker import (
+    models,  # noqa: F401  (every table known to the metadata)
+    vocabulary,
+)
 from tracker.audit.views import bp as audit_bp
 from tracker.auth.models import StaffUser
 from tracker.auth.two_factor_views import bp as two_factor_bp
@@ -34,12 +40,14 @@ from tracker.journeys.views import bp as journeys_bp
 from tracker.on_duty.views import bp as on_duty_bp
 from tracker.outcomes import portal_views as questionnaire_views
 from tracker.outcomes.views import bp as outcomes_bp
+from tracker.pathways.models import STAGES
 from tracker.patients.views import bp as patients_bp
 from tracker.portal import access_log as portal_access_log
 from tracker.portal import device_views as portal_device_views
 from tracker.portal import staff_views as portal_staff_views
 from tracker.portal import views as portal_views
 from tracker.timeutil import clinic_tz
+from tracker.vocabulary import humanize, stage_label
 
 BLUEPRINTS = (
     auth_bp,
@@ -57,12 +65,17 @@ BLUEPRINTS = (
     outcomes_bp,
     questionnaire_views.bp,
 )
-STAGE_LABELS = {
-    "consultation": "Consultation",
-    "preparation": "Preparation",
-    "procedure": "Procedure",
-    "discharge": "Discharge",
-    "follow_up": "Follow-up",
+
+
+#: what an error page says when the view gave no reason of its own
+ERROR_DESCRIPTIONS = {
+    400: _l("The request could not be understood. Go back and try again."),
+    403: _l("Your account does not give access to this page."),
+    404: _l("There is no page at this address. Check the link, or start again from the dashboard."),
+    405: _l("This page cannot be used this way."),
+    422: _l("Some of what was sent could not be used."),
+    429: _l("Too many requests in a short time."),
+    500: _l("Something went wrong on our side. Please try again."),
 }
 
 
@@ -72,6 +85,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
+    login_manager.localize_callback = gettext  # the message is extracted below
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     for blueprint in BLUEPRINTS:
@@ -86,10 +100,17 @@ def init_app(app: Flask) -> None:
         local_date=local_date_filter,
         local_time=local_time,
         stage_label=stage_label,
+        number=number,
         humanize=humanize,
+        audit_label=vocabulary.audit_label,
+        read_label=vocabulary.read_label,
     )
     app.jinja_env.globals.update(
-        has_endpoint=has_endpoint, has_static=has_static, stages=tuple(STAGE_LABELS)
+        has_endpoint=has_endpoint,
+        has_static=has_static,
+        stages=STAGES,
+        vocabulary=vocabulary,
+        current_locale=current_locale,
     )
 
 
@@ -119,11 +140,20 @@ def end_idle_session():
     if not isinstance(seen, int) or now - seen > idle_limit:
         logout_user()
         clear_session()
-        flash("You were signed out after a period of inactivity. Please sign in again.", "info")
+        flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
         target = request.full_path if request.method == "GET" else None
         return redirect(url_for("auth.login", next=target))
     session[SEEN_KEY] = now
     return None
+
+
+def current_locale() -> str:
+    """The language of the page, for <html lang>."""
+    return str(get_locale() or "en")
+
+
+#: Flask-Login's message, for the catalog (it is translated through localize_callback)
+_l("Please sign in to continue.")
 
 
 def has_endpoint(endpoint: str) -> bool:
@@ -141,11 +171,10 @@ def _instant(value: datetime) -> datetime:
 
 
 def local_datetime(value: datetime | None) -> str:
-    """A UTC instant as clinic time, e.g. "Thu 10 Dec 2026, 08:30"."""
+    """A UTC instant as clinic time in the reader's language, e.g. "Thu 10 Dec 2026, 08:30"."""
     if value is None:
         return ""
-    local = _instant(value)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    return format_datetime(value, "EEE d MMM y, HH:mm")
 
 
 def local_date_filter(
@@ -155,24 +184,19 @@ def local_date_filter(
     if value is None:
         return ""
     day = _instant(value).date() if isinstance(value, datetime) else value
-    text = f"{day.day} {day:%b}" + (f" {day.year}" if year else "")
-    return f"{day:%a} {text}" if weekday else text
+    pattern = ("EEE " if weekday else "") + "d MMM" + (" y" if year else "")
+    return format_date(day, pattern)
 
 
 def local_time(value: datetime | None) -> str:
-    return "" if value is None else f"{_instant(value):%H:%M}"
+    return "" if value is None else format_datetime(value, "HH:mm")
 
 
-def stage_label(stage: str | None) -> str:
-    return STAGE_LABELS.get(stage or "", humanize(stage))
-
-
-def humanize(value: str | None) -> str:
-    """snake_case to a label: "herniated_disc" → "Herniated disc"."""
-    if not value:
+def number(value: float | int | None, signed: bool = False) -> str:
+    """A score or count in the reader's language: 3.5 in English, 3,5 in Indonesian."""
+    if value is None:
         return ""
-    text = str(value).replace("_", " ")
-    return text[:1].upper() + text[1:]
+    return format_decimal(value, format="+#,##0.##;-#,##0.##" if signed else "#,##0.##")
 
 
 def healthz():
@@ -199,4 +223,11 @@ def error_page(error):
             code,
             headers,
         )
-    return render_template("errors/error.html", error=error, code=code), code, headers
+    description = getattr(error, "description", None)
+    if description == getattr(type(error), "description", None):  # Werkzeug's English default
+        description = ERROR_DESCRIPTIONS.get(code)
+    return (
+        render_template("errors/error.html", error=error, code=code, description=description),
+        code,
+        headers,
+    )

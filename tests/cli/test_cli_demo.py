@@ -5,13 +5,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tracker.audit.models import AuditEvent
-from tracker.auth.services import authenticate
+from tracker.auth.services import authenticate, user_by_email
 from tracker.clock import clinic_today, utcnow
 from tracker.db import db
 from tracker.demo import (
     CASES,
     DEMO_PASSWORD,
     DEMO_SIGN_IN,
+    DEMO_SIGN_IN_ID,
     PAST_PATIENTS,
     QUESTIONNAIRE_TASKS,
     STEPS,
@@ -38,6 +39,9 @@ def test_demo_loads_a_clinic_then_changes_nothing(runner, row_counts):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert f"{DEMO_SIGN_IN} / {DEMO_PASSWORD}" in result.output
+    assert f"In Indonesian: {DEMO_SIGN_IN_ID}" in result.output
+    assert user_by_email(DEMO_SIGN_IN_ID).language == "id"
+    assert user_by_email(DEMO_SIGN_IN).language == "en"
     loaded = row_counts()
     assert 35 <= loaded["patients"] - len(PAST_PATIENTS) <= 45
     assert loaded["journeys"] == loaded["patients"] == len(CASES) + len(PAST_PATIENTS)

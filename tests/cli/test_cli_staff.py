@@ -161,3 +161,31 @@ def test_pathways_load_twice_changes_nothing(runner):
     assert second.exit_code == 0
     assert "teld: v1 unchanged" in second.output
     assert count(PathwayTemplate) == 2
+
+
+def test_users_create_with_a_language(runner, terminal):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "sari@example.com",
+            "--role",
+            "coordinator",
+            "--name",
+            "Sari",
+            "--language",
+            "id",
+        ],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert user_by_email("sari@example.com").language == "id"
+
+
+def test_users_create_speaks_english_by_default_and_refuses_other_languages(runner, terminal):
+    args = ["users", "create", "budi@example.com", "--role", "clinician", "--name", "Budi"]
+    refused = runner.invoke(args=[*args, "--language", "fr"], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert refused.exit_code != 0 and user_by_email("budi@example.com") is None
+    result = runner.invoke(args=args, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert user_by_email("budi@example.com").language == "en"

@@ -1,12 +1,13 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 KIND_CHOICES = [
-    SelectChoice("", "Changes and reads"),
-    SelectChoice("change", "Changes only"),
-    SelectChoice("read", "Reads only"),
+    SelectChoice("", _l("Changes and reads")),
+    SelectChoice("change", _l("Changes only")),
+    SelectChoice("read", _l("Reads only")),
 ]
 
 
@@ -16,9 +17,9 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    patient = StringField("Patient (MRN or number)", validators=[Optional(), Length(max=40)])
-    user = SelectField("Staff user", choices=[], validators=[Optional()])
-    action = SelectField("Action", choices=[], validators=[Optional()])
-    kind = SelectField("Kind", choices=KIND_CHOICES, validators=[Optional()])
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    patient = StringField(_l("Patient (MRN or number)"), validators=[Optional(), Length(max=40)])
+    user = SelectField(_l("Staff user"), choices=[], validators=[Optional()])
+    action = SelectField(_l("Action"), choices=[], validators=[Optional()])
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

@@ -2,12 +2,12 @@
 page, and the commit that keeps the reads a request noted."""
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from tracker.audit import queries
 from tracker.audit.forms import AuditFilterForm
-from tracker.audit.labels import read_label
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import record_read
 from tracker.auth.access import admin_required
@@ -47,9 +47,6 @@ def keep_reads(response):
     return response
 
 
-bp.add_app_template_filter(read_label, "read_label")
-
-
 @bp.app_template_global("opened_by")
 def opened_by(patient_id: int) -> list[AuditEvent]:
     return queries.opened_by(patient_id)
@@ -58,10 +55,11 @@ def opened_by(patient_id: int) -> list[AuditEvent]:
 def _filters() -> tuple[AuditFilterForm, queries.AuditFilters | None]:
     """The form and the filters it asks for; None when a filter is not valid."""
     form = AuditFilterForm(request.args)
-    form.user.choices = [SelectChoice("", "Anyone")] + [
-        SelectChoice(str(user.id), f"{user.name} ({user.email})") for user in queries.staff_users()
+    form.user.choices = [SelectChoice("", _("Anyone"))] + [
+        SelectChoice(str(user.id), _("%(name)s (%(email)s)", name=user.name, email=user.email))
+        for user in queries.staff_users()
     ]
-    form.action.choices = [SelectChoice("", "Any action")] + [
+    form.action.choices = [SelectChoice("", _("Any action"))] + [
         SelectChoice(action, action) for action in queries.actions()
     ]
     if not form.validate():

@@ -1,9 +1,11 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
 )
@@ -14,9 +16,9 @@ from tracker.auth.models import ROLES
 from tracker.auth.services import MIN_PASSWORD_LENGTH
 
 ROLE_CHOICES = [
-    SelectChoice("coordinator", "Coordinator"),
-    SelectChoice("clinician", "Clinician"),
-    SelectChoice("admin", "Administrator"),
+    SelectChoice("coordinator", _l("Coordinator")),
+    SelectChoice("clinician", _l("Clinician")),
+    SelectChoice("admin", _l("Administrator")),
 ]
 assert {choice.value for choice in ROLE_CHOICES} == set(ROLES)
 
@@ -27,48 +29,62 @@ PASSWORD_HINT = (
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
     next = HiddenField()
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
-    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password.")])
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(_l("Enter a new password."))]
+    )
     confirm = PasswordField(
-        "New password again",
+        _l("New password again"),
         validators=[
-            DataRequired("Type the new password again."),
-            EqualTo("new_password", "The two new passwords are not the same."),
+            DataRequired(_l("Type the new password again.")),
+            EqualTo("new_password", _l("The two new passwords are not the same.")),
         ],
     )
 
 
 class NewUserForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired("Enter the person's name.")])
-    email = EmailField("Email", validators=[DataRequired("Enter an email address.")])
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
-    password = PasswordField("First password", validators=[DataRequired("Enter a first password.")])
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the person's name."))])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter an email address."))])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired()])
+    password = PasswordField(
+        _l("First password"), validators=[DataRequired(_l("Enter a first password."))]
+    )
     confirm = PasswordField(
-        "First password again",
+        _l("First password again"),
         validators=[
-            DataRequired("Type the password again."),
-            EqualTo("password", "The two passwords are not the same."),
+            DataRequired(_l("Type the password again.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
         ],
     )
 
 
 class EditUserForm(FlaskForm):
     name = StringField(
-        "Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)]
+        _l("Full name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)]
     )
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[InputRequired()])
 
 
 class SetPasswordForm(FlaskForm):
-    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password.")])
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(_l("Enter a new password."))]
+    )
+
+
+#: each language named in itself, so anyone can find their own
+LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("id", "Bahasa Indonesia")]
+
+
+class LanguageForm(FlaskForm):
+    language = RadioField(_l("Language of my pages"), choices=LANGUAGE_CHOICES)
 
 
 class ConfirmForm(FlaskForm):
@@ -79,8 +95,8 @@ class CodeForm(FlaskForm):
     """A code from the authenticator app, or one of the recovery codes."""
 
     code = StringField(
-        "Code",
-        validators=[DataRequired("Enter the code."), Length(max=40)],
+        _l("Code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=40)],
         render_kw={
             "autocomplete": "one-time-code",
             "autocapitalize": "none",
@@ -90,4 +106,4 @@ class CodeForm(FlaskForm):
 
 
 class SecurityForm(FlaskForm):
-    everyone = BooleanField("Require two-factor sign-in for every staff member")
+    everyone = BooleanField(_l("Require two-factor sign-in for every staff member"))

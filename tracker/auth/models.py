@@ -9,6 +9,8 @@ from tracker.clock import utcnow
 from tracker.db import UTCDateTime, db
 
 ROLES = ("admin", "coordinator", "clinician")
+#: the languages a staff user reads the pages in
+LANGUAGES = ("en", "id")
 #: roles that may see and change clinical records
 CLINICAL_ROLES = ("coordinator", "clinician")
 
@@ -19,6 +21,7 @@ class StaffUser(UserMixin, db.Model):
         sa.CheckConstraint("role IN ('admin', 'coordinator', 'clinician')", name="role"),
         # Emails are stored lower-cased so the unique constraint is case-insensitive.
         sa.CheckConstraint("email = lower(email)", name="email_lower"),
+        sa.CheckConstraint("language IN ('en', 'id')", name="language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,6 +31,8 @@ class StaffUser(UserMixin, db.Model):
     #: argon2id hash
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    #: the language of their pages: "en" or "id"
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     #: bumped on sign-out and password change so old session cookies stop working
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,10 +10,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
 
 from tracker.audit.services import diff, record
 from tracker.auth import passwords
-from tracker.auth.models import ROLES, ApiToken, StaffUser
+from tracker.auth.models import LANGUAGES, ROLES, ApiToken, StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 
@@ -53,20 +54,33 @@ def user_by_email(email: str) -> StaffUser | None:
 
 
 def create_user(
-    email: str, name: str, role: str, password: str, *, actor=None, now: datetime | None = None
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    language: str = "en",
+    actor=None,
+    now: datetime | None = None,
 ) -> StaffUser:
     errors = FieldErrors()
     if role not in ROLES:
-        errors.add("role", f"Choose one of: {', '.join(ROLES)}.")
+        errors.add("role", _("Choose one of: %(join)s.", join=", ".join(ROLES)))
+    if language not in LANGUAGES:
+        errors.add("language", _("Choose one of: %(join)s.", join=", ".join(LANGUAGES)))
     if not (name or "").strip():
-        errors.add("name", "Enter the person's name.")
+        errors.add("name", _("Enter the person's name."))
     errors.raise_if_any()
     email = normalize_email(email)
     check_password(password, email=email, name=name)
     if user_by_email(email) is not None:
-        raise Conflict.on("email", "A staff user with this email already exists.")
+        raise Conflict.on("email", _("A staff user with this email already exists."))
     user = StaffUser(
-        email=email, name=name.strip(), role=role, password_hash=hash_password(password)
+        email=email,
+        name=name.strip(),
+        role=role,
+        language=language,
+        password_hash=hash_password(password),
     )
     db.session.add(user)
     record("user.create", user, actor=actor, details={"email": email, "role": role}, now=now)
@@ -75,7 +89,7 @@ def create_user(
 
 def update_user(user: StaffUser, *, actor, now: datetime | None = None, **changes) -> StaffUser:
     if "role" in changes and changes["role"] not in ROLES:
-        raise ValidationFailed.on("role", f"Choose one of: {', '.join(ROLES)}.")
+        raise ValidationFailed.on("role", _("Choose one of: %(join)s.", join=", ".join(ROLES)))
     if changes.get("active") is False or ("role" in changes and changes["role"] != "admin"):
         _keep_an_admin(user)
     changed = diff(user, changes)
@@ -88,6 +102,18 @@ def update_user(user: StaffUser, *, actor, now: datetime | None = None, **change
     return user
 
 
+def set_language(user: StaffUser, language: str, *, now: datetime | None = None) -> StaffUser:
+    """The language of the user's own pages (their choice on the account page)."""
+    if language not in LANGUAGES:
+        raise ValidationFailed.on(
+            "language", _("Choose one of: %(join)s.", join=", ".join(LANGUAGES))
+        )
+    changed = diff(user, {"language": language})
+    if changed:
+        record("user.language", user, actor=user, details=changed, now=now)
+    return user
+
+
 def _keep_an_admin(user: StaffUser) -> None:
     if user.role != "admin" or not user.active:
         return
@@ -97,14 +123,14 @@ def _keep_an_admin(user: StaffUser) -> None:
         .where(StaffUser.role == "admin", StaffUser.active, StaffUser.id != user.id)
     )
     if not others:
-        raise Conflict("The clinic must keep at least one active admin.")
+        raise Conflict(_("The clinic must keep at least one active admin."))
 
 
 def change_password(
     user: StaffUser, current: str, new: str, *, now: datetime | None = None
 ) -> None:
     if not verify_password(user, current):
-        raise ValidationFailed.on("current_password", "That is not your current password.")
+        raise ValidationFailed.on("current_password", _("That is not your current password."))
     set_password(user, new, actor=user, now=now)
 
 
@@ -195,7 +221,7 @@ def create_token(
 ) -> tuple[str, ApiToken]:
     """Make a new API token for ``user``; the plain token is returned once and never stored."""
     if not user.active:
-        raise Conflict("This staff user is deactivated.")
+        raise Conflict(_("This staff user is deactivated."))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user=user, token_hash=_token_hash(token), prefix=token[:12], label=label)
     if now is not None:

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, session, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 from flask_login import login_user
 
 from tracker.auth import services, two_factor
@@ -113,26 +115,47 @@ def finish(user: StaffUser, next_url: str | None):
 
 
 def failure_notice(notice: services.FailureNotice) -> str:
-    text = f"{notice.count} failed sign-in attempt(s) on your account since you last signed in"
-    if notice.last_at is not None:
-        text += f", the last on {clock_text(notice.last_at)}"
-        if notice.last_ip:
-            text += f" from {notice.last_ip}"
-    return text + ". If that was not you, change your password and tell your admin."
+    count, ip = notice.count, notice.last_ip
+    if notice.last_at is None:
+        text = _("%(count)s failed sign-in attempt(s) on your account since you last signed in.")
+    elif not ip:
+        text = _(
+            "%(count)s failed sign-in attempt(s) on your account since you last signed in, "
+            "the last on %(when)s."
+        )
+    else:
+        text = _(
+            "%(count)s failed sign-in attempt(s) on your account since you last signed in, "
+            "the last on %(when)s from %(ip)s."
+        )
+    when = clock_text(notice.last_at) if notice.last_at is not None else ""
+    text = text % {"count": count, "when": when, "ip": ip}
+    return text + " " + _("If that was not you, change your password and tell your admin.")
 
 
 def clock_text(instant: datetime) -> str:
     local = instant.astimezone(clinic_tz())
-    return f"{local.day} {local:%b %Y} at {local:%H:%M}"
+    return _("%(day)s at %(time)s", day=format_date(local, "d MMM y"), time=f"{local:%H:%M}")
 
 
-def retry_message(until: datetime, now: datetime, *, who: str = "this account") -> str:
+def retry_message(until: datetime, now: datetime, *, network: bool = False) -> str:
     """ "Too many attempts …; try again at 10:42 (in 4 minutes)." in clinic time."""
     minutes = max(1, -(-int((until - now).total_seconds()) // 60))
     local = until.astimezone(clinic_tz())
-    return (
-        f"Too many failed attempts for {who}. Try again at {local:%H:%M} "
-        f"(in {minutes} minute{'s' if minutes != 1 else ''})."
+    time = f"{local:%H:%M}"
+    if network:
+        return ngettext(
+            "Too many failed attempts for your network. Try again at %(time)s (in %(num)d minute).",
+            "Too many failed attempts for your network. "
+            "Try again at %(time)s (in %(num)d minutes).",
+            minutes,
+            time=time,
+        )
+    return ngettext(
+        "Too many failed attempts for this account. Try again at %(time)s (in %(num)d minute).",
+        "Too many failed attempts for this account. Try again at %(time)s (in %(num)d minutes).",
+        minutes,
+        time=time,
     )
 
 
@@ -141,12 +164,12 @@ def too_many(error):
     db.session.rollback()
     now = utcnow()
     limit = limiter.current_limit
-    message = "Too many failed attempts from your network. Wait a few minutes and try again."
+    message = _("Too many failed attempts from your network. Wait a few minutes and try again.")
     retry_after = 60
     if limit is not None:
         until = datetime.fromtimestamp(limit.reset_at, UTC)
         retry_after = max(1, int((until - now).total_seconds()))
-        message = retry_message(until, now, who="your network")
+        message = retry_message(until, now, network=True)
     form = LoginForm(formdata=None)
     form.form_errors.append(message)
     html = render_template("auth/login.html", form=form)

@@ -18,6 +18,7 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from tracker.audit.services import record
@@ -111,7 +112,7 @@ def enable(user: StaffUser, secret: str, code: str, *, now: datetime) -> list[st
     step = _step(secret, code, now)
     if step is None:
         raise ValidationFailed.on(
-            "code", "That code does not match. Check the time on your phone and type the newest."
+            "code", _("That code does not match. Check the time on your phone and type the newest.")
         )
     user.totp_secret = secret
     user.totp_enabled_at = now
@@ -132,7 +133,7 @@ def replace_recovery_codes(user: StaffUser, *, now: datetime) -> list[str]:
 
 def new_recovery_codes(user: StaffUser, code: str, *, now: datetime) -> list[str]:
     if not verify(user, code, now=now, allow_recovery=False):
-        raise ValidationFailed.on("code", "That code does not match your authenticator app.")
+        raise ValidationFailed.on("code", _("That code does not match your authenticator app."))
     codes = replace_recovery_codes(user, now=now)
     record("user.recovery_codes", user, actor=user, now=now)
     return codes
@@ -141,7 +142,7 @@ def new_recovery_codes(user: StaffUser, code: str, *, now: datetime) -> list[str
 def disable(user: StaffUser, *, actor: StaffUser, now: datetime) -> None:
     """Remove the second factor (the person themself, or an admin after a lost phone)."""
     if actor.id == user.id and is_required(user):
-        raise Conflict("Two-factor sign-in is required for you; it cannot be turned off.")
+        raise Conflict(_("Two-factor sign-in is required for you; it cannot be turned off."))
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None

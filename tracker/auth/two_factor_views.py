@@ -3,6 +3,7 @@ when it is required, or from one's account), recovery codes, and the admin's swi
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth import services, signin, two_factor
@@ -19,7 +20,7 @@ bp.register_error_handler(429, signin.too_many)
 
 
 def _restart():
-    flash("Please sign in again.", "info")
+    flash(_("Please sign in again."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -71,8 +72,11 @@ def verify():
             if used == "recovery":
                 left = two_factor.recovery_codes_left(user)
                 flash(
-                    f"You signed in with a recovery code; {left} left. Make new ones under "
-                    "Two-factor sign-in if you are running out.",
+                    _(
+                        "You signed in with a recovery code; %(left)s left. "
+                        "Make new ones under Two-factor sign-in if you are running out.",
+                        left=left,
+                    ),
                     "info",
                 )
             return signin.finish(user, signin.pending_next())
@@ -178,9 +182,9 @@ def turn_off():
     def off(user, code):
         now = utcnow()
         if not two_factor.verify(user, code, now=now, allow_recovery=False):
-            raise ValidationFailed.on("code", "That code does not match your authenticator app.")
+            raise ValidationFailed.on("code", _("That code does not match your authenticator app."))
         two_factor.disable(user, actor=user, now=now)
-        flash("Two-factor sign-in is off for your account.", "success")
+        flash(_("Two-factor sign-in is off for your account."), "success")
         return redirect(url_for(".account"))
 
     return _own_action(off)
@@ -200,13 +204,15 @@ def security():
         db.session.commit()
         if form.everyone.data:
             flash(
-                "Two-factor sign-in is now required for everyone. "
-                f"{signed_out} person(s) without it were signed out and set it up at their "
-                "next sign-in.",
+                _(
+                    "Two-factor sign-in is now required for everyone. %(signed_out)s person(s) "
+                    "without it were signed out and set it up at their next sign-in.",
+                    signed_out=signed_out,
+                ),
                 "success",
             )
         else:
-            flash("Two-factor sign-in is now required for admins only.", "success")
+            flash(_("Two-factor sign-in is now required for admins only."), "success")
         return redirect(url_for(".security"))
     if not form.is_submitted():
         form.everyone.data = two_factor.required_for_everyone()
@@ -219,16 +225,19 @@ def security():
 @bp.post("/admin/users/<int:user_id>/two-factor/reset")
 @admin_required
 def reset(user_id: int):
-    user = db.session.get(StaffUser, user_id) or abort(404, "There is no such staff user.")
+    user = db.session.get(StaffUser, user_id) or abort(404, _("There is no such staff user."))
     if not ConfirmForm().validate_on_submit():
-        abort(400, "The form has expired. Reload the page and try again.")
+        abort(400, _("The form has expired. Reload the page and try again."))
     if user.id == current_user.id:
-        abort(403, "Ask another admin to reset your own two-factor sign-in.")
+        abort(403, _("Ask another admin to reset your own two-factor sign-in."))
     two_factor.disable(user, actor=current_user, now=utcnow())
     db.session.commit()
     flash(
-        f"Two-factor sign-in of {user.name} was reset; they were signed out and set up a new "
-        "authenticator at their next sign-in.",
+        _(
+            "Two-factor sign-in of %(name)s was reset; they were signed out and set up "
+            "a new authenticator at their next sign-in.",
+            name=user.name,
+        ),
         "success",
     )
     return redirect(url_for("auth.edit_user", user_id=user.id))

@@ -10,6 +10,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from tracker.auth import services, signin
@@ -19,6 +21,7 @@ from tracker.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
     EditUserForm,
+    LanguageForm,
     LoginForm,
     NewUserForm,
     SetPasswordForm,
@@ -63,7 +66,7 @@ def login():
             status = 429
             form.form_errors.append(signin.retry_message(check.locked_until, now))
         else:
-            form.form_errors.append("That email and password do not match an active account.")
+            form.form_errors.append(_("That email and password do not match an active account."))
     return render_template("auth/login.html", form=form), status
 
 
@@ -71,12 +74,12 @@ def login():
 @login_required
 def logout():
     if not ConfirmForm().validate_on_submit():
-        abort(400, "The sign-out form has expired. Reload the page and try again.")
+        abort(400, _("The sign-out form has expired. Reload the page and try again."))
     services.sign_out(current_user, now=utcnow())
     db.session.commit()
     logout_user()
     clear_session()
-    flash("You are signed out.", "success")
+    flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -96,10 +99,29 @@ def change_password():
         else:
             db.session.commit()
             start_session(user)  # the version changed: other sessions end, this one goes on
-            flash("Your password is changed. Other devices were signed out.", "success")
+            flash(_("Your password is changed. Other devices were signed out."), "success")
             return redirect(home_for(user))
     status = 422 if form.errors else 200
     return render_template("auth/change_password.html", form=form, hint=PASSWORD_HINT), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Who one is, and the language of one's pages."""
+    user = current_user._get_current_object()
+    form = LanguageForm(data={"language": user.language})
+    if form.validate_on_submit():
+        services.set_language(user, form.language.data, now=utcnow())
+        db.session.commit()
+        with force_locale(user.language):  # said in the language just chosen
+            if user.language == "id":
+                flash(_("Your pages are now in Indonesian."), "success")
+            else:
+                flash(_("Your pages are now in English."), "success")
+        return redirect(url_for("auth.account"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("auth/account.html", user=user, form=form), status
 
 
 @bp.get("/admin/users")
@@ -130,14 +152,17 @@ def new_user():
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash(f"{user.name} can now sign in as {user.email}.", "success")
+            flash(
+                _("%(name)s can now sign in as %(email)s.", name=user.name, email=user.email),
+                "success",
+            )
             return redirect(url_for("auth.users"))
     status = 422 if form.errors else 200
     return render_template("auth/new_user.html", form=form, hint=PASSWORD_HINT), status
 
 
 def _user_or_404(user_id: int) -> StaffUser:
-    return db.session.get(StaffUser, user_id) or abort(404, "There is no such staff user.")
+    return db.session.get(StaffUser, user_id) or abort(404, _("There is no such staff user."))
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -159,7 +184,7 @@ def edit_user(user_id: int):
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash(f"{user.name} is saved.", "success")
+            flash(_("%(name)s is saved.", name=user.name), "success")
             return redirect(url_for("auth.users"))
     status = 422 if form.errors else 200
     return _edit_page(user, form, SetPasswordForm(formdata=None)), status
@@ -181,7 +206,7 @@ def _edit_page(user, form, password_form):
 def set_user_active(user_id: int):
     user = _user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
-        abort(400, "The form has expired. Reload the page and try again.")
+        abort(400, _("The form has expired. Reload the page and try again."))
     active = request.form.get("active") == "1"
     try:
         services.update_user(user, actor=current_user, now=utcnow(), active=active)
@@ -190,8 +215,10 @@ def set_user_active(user_id: int):
         flash(error.message, "error")
         return redirect(url_for("auth.edit_user", user_id=user.id))
     db.session.commit()
-    state = "reactivated and can sign in again" if active else "deactivated and signed out"
-    flash(f"{user.name} is {state}.", "success")
+    if active:
+        flash(_("%(name)s is reactivated and can sign in again.", name=user.name), "success")
+    else:
+        flash(_("%(name)s is deactivated and signed out.", name=user.name), "success")
     return redirect(url_for("auth.users"))
 
 
@@ -212,6 +239,9 @@ def set_user_password(user_id: int):
             db.session.commit()
             if user.id == current_user.id:
                 start_session(user)
-            flash(f"New password set for {user.name}; their other sessions ended.", "success")
+            flash(
+                _("New password set for %(name)s; their other sessions ended.", name=user.name),
+                "success",
+            )
             return redirect(url_for("auth.users"))
     return _edit_page(user, EditUserForm(obj=user, formdata=None), password_form), 422

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -26,25 +27,25 @@ def _strip(value):
 class MedicationForm(Form):
     """One row of the medicine list; a row left empty is dropped."""
 
-    name = StringField("Medicine", filters=[_strip])
-    dose = StringField("Dose", filters=[_strip])
-    frequency = StringField("How often", filters=[_strip])
-    until = StringField("Until", filters=[_strip])
+    name = StringField(_l("Medicine"), filters=[_strip])
+    dose = StringField(_l("Dose"), filters=[_strip])
+    frequency = StringField(_l("How often"), filters=[_strip])
+    until = StringField(_l("Until"), filters=[_strip])
 
 
 class DraftForm(FlaskForm):
     language = SelectField(
-        "Language of the sheet",
-        choices=[SelectChoice("en", "English"), SelectChoice("id", "Bahasa Indonesia")],
+        _l("Language of the sheet"),
+        choices=[SelectChoice("en", _l("English")), SelectChoice("id", _l("Bahasa Indonesia"))],
     )
     medications = FieldList(FormField(MedicationForm), max_entries=MAX_MEDICATIONS + BLANK_ROWS)
     extra_instructions = TextAreaField(
-        "Other instructions for the patient",
+        _l("Other instructions for the patient"),
         validators=[Length(max=MAX_EXTRA)],
-        description="Printed as written, under “Other instructions from your doctor”.",
+        description=_l("Printed as written, under “Other instructions from your doctor”."),
     )
-    save = SubmitField("Save draft")
-    issue = SubmitField("Save, sign off and issue")
+    save = SubmitField(_l("Save draft"))
+    issue = SubmitField(_l("Save, sign off and issue"))
 
     def values(self) -> DraftValues:
         return DraftValues(
@@ -85,4 +86,4 @@ class BatchForm(FlaskForm):
     """Prepare today's PDF: signed-off sheets, and drafts only when asked for."""
 
     size = HiddenField()
-    drafts = BooleanField("Also print the drafts not signed off yet (marked DRAFT)")
+    drafts = BooleanField(_l("Also print the drafts not signed off yet (marked DRAFT)"))

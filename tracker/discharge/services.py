@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import defer, joinedload
 
 from tracker.audit.services import record, record_read
@@ -40,7 +41,7 @@ class DraftValues:
 def get_journey(journey_id: int) -> Journey:
     journey = db.session.get(Journey, journey_id)
     if journey is None:
-        raise NotFound("There is no such journey.")
+        raise NotFound(_("There is no such journey."))
     return journey
 
 
@@ -48,7 +49,7 @@ def get_sheet(journey: Journey, sheet_id: int) -> DischargeSheet:
     """An issued sheet of ``journey``; a sheet of another journey is not found either."""
     sheet = db.session.get(DischargeSheet, sheet_id)
     if sheet is None or sheet.journey_id != journey.id:
-        raise NotFound("This journey has no such discharge sheet.")
+        raise NotFound(_("This journey has no such discharge sheet."))
     return sheet
 
 
@@ -100,10 +101,16 @@ def _clean_medications(rows: list[dict[str, str]], errors: FieldErrors) -> list[
             if not values[key]:
                 errors.add(f"medications-{n}-{key}", _MISSING[key])
             elif len(values[key]) > limit:
-                errors.add(f"medications-{n}-{key}", f"Keep this under {limit} characters.")
+                errors.add(
+                    f"medications-{n}-{key}",
+                    _("Keep this under %(limit)s characters.", limit=limit),
+                )
         kept.append(values)
     if len(kept) > MAX_MEDICATIONS:
-        errors.add("medications", f"List at most {MAX_MEDICATIONS} medicines.")
+        errors.add(
+            "medications",
+            _("List at most %(MAX_MEDICATIONS)s medicines.", MAX_MEDICATIONS=MAX_MEDICATIONS),
+        )
     return kept
 
 
@@ -120,13 +127,16 @@ def save_draft(
 ) -> DischargeDraft:
     """Store the clinician's additions; a medicine row must be complete or empty."""
     if journey.status == "cancelled":
-        raise Conflict("This journey is cancelled.")
+        raise Conflict(_("This journey is cancelled."))
     errors = FieldErrors()
     if values.language not in SHEET_LANGUAGES:
-        errors.add("language", "Choose English or Indonesian.")
+        errors.add("language", _("Choose English or Indonesian."))
     extra = (values.extra_instructions or "").strip().replace("\r\n", "\n")
     if len(extra) > MAX_EXTRA:
-        errors.add("extra_instructions", f"Keep this under {MAX_EXTRA} characters.")
+        errors.add(
+            "extra_instructions",
+            _("Keep this under %(MAX_EXTRA)s characters.", MAX_EXTRA=MAX_EXTRA),
+        )
     medications = _clean_medications(values.medications, errors)
     errors.raise_if_any("Please correct the marked fields; nothing was saved.")
     draft = draft_for(journey)
@@ -207,7 +217,10 @@ def issue_sheet(journey: Journey, *, actor: StaffUser, now: datetime) -> Dischar
     latest = latest_sheet(journey)
     if latest is not None and _comparable(latest.content) == _comparable(content):
         raise Conflict(
-            f"Nothing has changed since version {latest.version}; reprint that one instead."
+            _(
+                "Nothing has changed since version %(version)s; reprint that one instead.",
+                version=latest.version,
+            )
         )
     version = (latest.version if latest else 0) + 1
     content["issued"] = sheet_content.issued_line(content, by=actor.name, at=now, version=version)

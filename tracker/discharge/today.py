@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -170,7 +171,7 @@ def plan_batch(now: datetime, *, include_drafts: bool = False) -> BatchPlan:
         elif include_drafts:
             items.append((leaving.journey, None))
         else:
-            left_out.append((leaving.journey, "Not signed off yet (the draft is left out)."))
+            left_out.append((leaving.journey, _("Not signed off yet (the draft is left out).")))
     return BatchPlan(items, left_out)
 
 
@@ -181,9 +182,9 @@ def start_batch(
     plan = plan_batch(now, include_drafts=include_drafts)
     if not plan.items:
         raise Conflict(
-            "No discharge sheet of today's patients is signed off yet."
+            _("No discharge sheet of today's patients is signed off yet.")
             if not include_drafts
-            else "No discharge sheet can be printed for today."
+            else _("No discharge sheet can be printed for today.")
         )
     batch = DischargeBatch(
         day=local_date(now, clinic_tz()),

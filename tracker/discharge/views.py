@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.audit.services import record_read
@@ -98,9 +99,12 @@ def edit(journey_id: int):
     db.session.commit()
     if sheet is not None:
         jobs.keep_sheet_pdf(current_app._get_current_object(), sheet.id, pdf.page_size(None))
-        flash(f"Version {sheet.version} of the discharge sheet was issued.", "success")
+        flash(
+            _("Version %(version)s of the discharge sheet was issued.", version=sheet.version),
+            "success",
+        )
     else:
-        flash("The discharge sheet draft was saved.", "success")
+        flash(_("The discharge sheet draft was saved."), "success")
     return redirect(url_for(".edit", journey_id=journey.id), code=303)
 
 
@@ -129,20 +133,20 @@ def _print_page(journey: Journey, fragment: str, size: str, sheet: DischargeShee
     args = {"journey_id": journey.id}
     if sheet is None:
         endpoint, pdf_endpoint = ".print_draft", ".draft_pdf"
-        title = "DRAFT discharge sheet"
+        title = _("DRAFT discharge sheet")
     else:
         endpoint, pdf_endpoint = ".print_sheet", ".sheet_pdf"
         args["sheet_id"] = sheet.id
-        title = f"Discharge sheet v{sheet.version}"
+        title = _("Discharge sheet v%(version)s", version=sheet.version)
     screen = {
         "lang": sheet.language if sheet else "en",
         "title": f"{title} · {journey.patient.full_name}",
         "back": url_for(".edit", journey_id=journey.id),
-        "back_label": "Discharge sheet",
+        "back_label": _("Discharge sheet"),
         "size": size,
         "size_links": {key: url_for(endpoint, size=key, **args) for key in pdf.PAGE_SIZES},
         "pdf": url_for(pdf_endpoint, size=size, **args),
-        "note": "Opening and downloading this sheet is recorded in the audit trail.",
+        "note": _("Opening and downloading this sheet is recorded in the audit trail."),
     }
     html = pdf.render_page([fragment], size=size, screen=screen)
     return Response(html, headers={"Cache-Control": "no-store"})
@@ -267,5 +271,5 @@ def batch_pdf(batch_id: int):
 def today_pdf():
     """The former one-click download: the PDF is now prepared from today's page."""
     size = pdf.page_size(request.args.get("size"))
-    flash("Prepare the PDF of today's signed-off sheets with the button below.", "info")
+    flash(_("Prepare the PDF of today's signed-off sheets with the button below."), "info")
     return redirect(url_for(".today", size=size), code=303)

@@ -1,6 +1,7 @@
 """The research CSV for signed-in staff (the outcomes report's download button links here)."""
 
 from flask import Blueprint, abort, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.clock import utcnow
@@ -17,7 +18,7 @@ def journeys_csv():
     """Same file as ``GET /api/v1/exports/journeys.csv``; ``?identified=1`` for admins only."""
     identified = request.args.get("identified") in ("1", "true")
     if identified and current_user.role != "admin":
-        abort(403, "Only an administrator may export identified data (names, MRNs).")
+        abort(403, _("Only an administrator may export identified data (names, MRNs)."))
     export = research.start_export(current_user, identified=identified, via="web", now=utcnow())
     db.session.commit()
     return csv_response(export)

@@ -1,5 +1,7 @@
 """Forms of the journey pages. They check the shape of what was typed; services check the rules."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -14,59 +16,39 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from tracker.journeys.models import ANESTHESIA, APPOINTMENT_KINDS, APPROACHES, CONDITIONS, SIDES
-
-LABELS = {
-    "herniated_disc": "Herniated disc",
-    "spinal_stenosis": "Spinal stenosis",
-    "sciatica": "Sciatica",
-    "other": "Other",
-    "left": "Left",
-    "right": "Right",
-    "bilateral": "Bilateral",
-    "central": "Central",
-    "transforaminal": "Transforaminal (TELD / PELD)",
-    "interlaminar": "Interlaminar",
-    "general": "General",
-    "local_sedation": "Local with sedation",
-    "consultation": "Consultation",
-    "pre_op": "Pre-operative",
-    "surgery": "Surgery",
-    "follow_up": "Follow-up",
-    "scheduled": "Scheduled",
-    "completed": "Completed",
-    "no_show": "Did not attend",
-}
+from tracker.vocabulary import label
 
 
 def choices(values: tuple[str, ...]) -> list[SelectChoice]:
-    return [SelectChoice(v, LABELS.get(v, v.replace("_", " ").capitalize())) for v in values]
+    return [SelectChoice(v, label(v)) for v in values]
 
 
 def _reason(label: str, required: bool = True) -> TextAreaField:
-    checks = [InputRequired(message="Give a reason.")] if required else [Optional()]
+    checks = [InputRequired(message=_("Give a reason."))] if required else [Optional()]
     return TextAreaField(label, validators=[*checks, Length(max=2000)])
 
 
 class StartJourneyForm(FlaskForm):
-    template_id = SelectField("Pathway", coerce=int, validators=[InputRequired()])
-    condition = SelectField("Condition", choices=choices(CONDITIONS))
+    template_id = SelectField(_l("Pathway"), coerce=int, validators=[InputRequired()])
+    condition = SelectField(_l("Condition"), choices=choices(CONDITIONS))
     levels = StringField(
-        "Spinal level(s)",
-        validators=[InputRequired(message="Enter the spinal level(s)."), Length(max=60)],
-        description="For example L4-L5, or L4-L5, L5-S1 for two levels.",
+        _l("Spinal level(s)"),
+        validators=[InputRequired(message=_l("Enter the spinal level(s).")), Length(max=60)],
+        description=_l("For example L4-L5, or L4-L5, L5-S1 for two levels."),
     )
-    side = SelectField("Side", choices=choices(SIDES))
-    approach = SelectField("Approach", choices=choices(APPROACHES))
-    anesthesia = SelectField("Anesthesia", choices=choices(ANESTHESIA))
-    surgeon_id = SelectField("Surgeon", coerce=int, default=0)
+    side = SelectField(_l("Side"), choices=choices(SIDES))
+    approach = SelectField(_l("Approach"), choices=choices(APPROACHES))
+    anesthesia = SelectField(_l("Anesthesia"), choices=choices(ANESTHESIA))
+    surgeon_id = SelectField(_l("Surgeon"), coerce=int, default=0)
     consultation_date = DateField(
-        "Consultation date", validators=[InputRequired(message="Enter the consultation date.")]
+        _l("Consultation date"),
+        validators=[InputRequired(message=_l("Enter the consultation date."))],
     )
-    surgery_date = DateField("Surgery date", validators=[Optional()])
+    surgery_date = DateField(_l("Surgery date"), validators=[Optional()])
     surgery_time = TimeField(
-        "Surgery start time",
+        _l("Surgery start time"),
         validators=[Optional()],
-        description="Clinic local time. Leave both empty if the surgery is not booked yet.",
+        description=_l("Clinic local time. Leave both empty if the surgery is not booked yet."),
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -86,12 +68,12 @@ class StartJourneyForm(FlaskForm):
 
 class RescheduleForm(FlaskForm):
     surgery_date = DateField(
-        "New surgery date", validators=[InputRequired(message="Enter the new date.")]
+        _l("New surgery date"), validators=[InputRequired(message=_l("Enter the new date."))]
     )
     surgery_time = TimeField(
-        "New start time",
-        validators=[InputRequired(message="Enter the new start time.")],
-        description="Clinic local time.",
+        _l("New start time"),
+        validators=[InputRequired(message=_l("Enter the new start time."))],
+        description=_l("Clinic local time."),
     )
     reason = _reason("Reason (optional)", required=False)
     #: set by the preview page: the next POST applies the change
@@ -107,43 +89,43 @@ class ReasonForm(FlaskForm):
 
 
 class AppointmentForm(FlaskForm):
-    kind = SelectField("Type", choices=choices(APPOINTMENT_KINDS))
+    kind = SelectField(_l("Type"), choices=choices(APPOINTMENT_KINDS))
     title = StringField(
-        "Title",
-        validators=[InputRequired(message="Give the appointment a title."), Length(max=200)],
+        _l("Title"),
+        validators=[InputRequired(message=_l("Give the appointment a title.")), Length(max=200)],
     )
-    date = DateField("Date", validators=[InputRequired(message="Enter the date.")])
+    date = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date."))])
     time = TimeField(
-        "Start time",
-        validators=[InputRequired(message="Enter the start time.")],
-        description="Clinic local time.",
+        _l("Start time"),
+        validators=[InputRequired(message=_l("Enter the start time."))],
+        description=_l("Clinic local time."),
     )
     duration_minutes = IntegerField(
-        "Duration (minutes)",
+        _l("Duration (minutes)"),
         default=30,
         validators=[
-            InputRequired(message="Enter the duration in minutes."),
+            InputRequired(message=_l("Enter the duration in minutes.")),
             NumberRange(
-                min=1, max=1440, message="The duration must be between 1 and 1440 minutes."
+                min=1, max=1440, message=_l("The duration must be between 1 and 1440 minutes.")
             ),
         ],
     )
-    location = StringField("Location", validators=[Optional(), Length(max=200)])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
 
 
 class EditAppointmentForm(AppointmentForm):
-    status = SelectField("Status", choices=choices(("scheduled", "completed", "no_show")))
+    status = SelectField(_l("Status"), choices=choices(("scheduled", "completed", "no_show")))
 
 
 class AppointmentStatusForm(FlaskForm):
-    status = SelectField("Status", choices=choices(("completed", "no_show")))
+    status = SelectField(_l("Status"), choices=choices(("completed", "no_show")))
 
 
 class NoteForm(FlaskForm):
     body = TextAreaField(
-        "New note",
-        validators=[InputRequired(message="Write the note first."), Length(max=5000)],
-        description="Notes cannot be edited; add a new note to correct one.",
+        _l("New note"),
+        validators=[InputRequired(message=_l("Write the note first.")), Length(max=5000)],
+        description=_l("Notes cannot be edited; add a new note to correct one."),
     )
 
 

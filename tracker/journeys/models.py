@@ -2,6 +2,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from tracker.auth.models import StaffUser
@@ -186,7 +187,10 @@ class Task(db.Model):
 
     @property
     def title(self) -> str:
-        return self.titles.get("en", self.key)
+        """The title in the reader's language (English outside a page, e.g. in the API)."""
+        locale = get_locale()
+        language = locale.language if locale is not None else "en"
+        return self.titles.get(language) or self.titles.get("en", self.key)
 
     def title_in(self, language: str) -> str:
         return self.titles.get(language) or self.title

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.audit.models import AuditEvent
@@ -76,9 +77,9 @@ def _check_bookable(field: str, when: datetime, now: datetime | None, errors: Fi
     if now is None or when.tzinfo is None:
         return
     if when < now - BOOKABLE_PAST:
-        errors.add(field, "That is more than two years ago; check the year.")
+        errors.add(field, _("That is more than two years ago; check the year."))
     elif when > now + BOOKABLE_FUTURE:
-        errors.add(field, "That is more than three years ahead; check the year.")
+        errors.add(field, _("That is more than three years ahead; check the year."))
 
 
 def _check_details(
@@ -86,22 +87,22 @@ def _check_details(
 ) -> None:
     errors = FieldErrors()
     if details.condition not in CONDITIONS:
-        errors.add("condition", f"Choose one of: {', '.join(CONDITIONS)}.")
+        errors.add("condition", _("Choose one of: %(join)s.", join=", ".join(CONDITIONS)))
     if details.side not in SIDES:
-        errors.add("side", f"Choose one of: {', '.join(SIDES)}.")
+        errors.add("side", _("Choose one of: %(join)s.", join=", ".join(SIDES)))
     if details.approach not in APPROACHES:
-        errors.add("approach", f"Choose one of: {', '.join(APPROACHES)}.")
+        errors.add("approach", _("Choose one of: %(join)s.", join=", ".join(APPROACHES)))
     if details.anesthesia not in ANESTHESIA:
-        errors.add("anesthesia", f"Choose one of: {', '.join(ANESTHESIA)}.")
+        errors.add("anesthesia", _("Choose one of: %(join)s.", join=", ".join(ANESTHESIA)))
     levels = normalize_levels(details.levels)
     if not levels or not all(LEVEL.match(p) for p in levels.split(", ")):
-        errors.add("levels", "Enter spinal levels such as L4-L5 or L4-L5, L5-S1.")
+        errors.add("levels", _("Enter spinal levels such as L4-L5 or L4-L5, L5-S1."))
     elif len(levels) > 60:
-        errors.add("levels", "Name at most a few levels (up to 60 characters).")
+        errors.add("levels", _("Name at most a few levels (up to 60 characters)."))
     if details.surgeon is not None and (
         details.surgeon.role != "clinician" or not details.surgeon.active
     ):
-        errors.add("surgeon", "The surgeon must be an active clinician.")
+        errors.add("surgeon", _("The surgeon must be an active clinician."))
     if details.surgery_at is not None:
         _check_surgery_time(details.surgery_at, details.consultation_date, errors)
         if "surgery_at" not in errors.errors:
@@ -112,9 +113,9 @@ def _check_details(
 
 def _check_surgery_time(surgery_at: datetime, consultation_date: date, errors: FieldErrors) -> None:
     if surgery_at.tzinfo is None:
-        errors.add("surgery_at", "Give the surgery time with its time zone.")
+        errors.add("surgery_at", _("Give the surgery time with its time zone."))
     elif surgery_at.astimezone(clinic_tz()).date() < consultation_date:
-        errors.add("surgery_at", "Surgery cannot be before the consultation.")
+        errors.add("surgery_at", _("Surgery cannot be before the consultation."))
 
 
 def start_journey(
@@ -128,7 +129,7 @@ def start_journey(
     """Start ``patient`` on ``template``: create its tasks and planned appointments."""
     _check_details(details, template, now)
     if active_journey(patient) is not None:
-        raise Conflict("This patient already has an active journey; finish or cancel it first.")
+        raise Conflict(_("This patient already has an active journey; finish or cancel it first."))
     journey = Journey(
         patient=patient,
         template=template,
@@ -241,7 +242,9 @@ def _english(value) -> str | None:
 
 def _require_active(journey: Journey) -> None:
     if journey.status != "active":
-        raise Conflict(f"This journey is {journey.status}; it cannot change any more.")
+        raise Conflict(
+            _("This journey is %(status)s; it cannot change any more.", status=journey.status)
+        )
 
 
 def unfinished_required(journey: Journey, stage: str | None = None) -> list[Task]:
@@ -272,8 +275,12 @@ def _override_needed(journey: Journey, override_reason: str | None) -> bool:
         names = "; ".join(t.title for t in open_tasks)
         raise Conflict.on(
             "override_reason",
-            f"{len(open_tasks)} required task(s) of this stage are not done ({names}). "
-            "Finish them, or give a reason to go on anyway.",
+            _(
+                "%(count)s required task(s) of this stage are not done (%(names)s). "
+                "Finish them, or give a reason to go on anyway.",
+                count=len(open_tasks),
+                names=names,
+            ),
         )
     return True
 
@@ -287,7 +294,7 @@ def advance(
         return complete(journey, actor=actor, now=now, override_reason=override_reason)
     target = STAGES[journey.stage_index + 1]
     if target == "procedure" and journey.surgery_at is None:
-        raise Conflict.on("surgery_at", "Book the surgery date and time before procedure day.")
+        raise Conflict.on("surgery_at", _("Book the surgery date and time before procedure day."))
     override = _override_needed(journey, override_reason)
     reason = override_reason.strip() if override else None
     _transition(journey, target, actor=actor, now=now, reason=reason, override=override)
@@ -309,9 +316,9 @@ def advance(
 def move_back(journey: Journey, *, reason: str, actor, now: datetime) -> Journey:
     _require_active(journey)
     if not (reason or "").strip():
-        raise ValidationFailed.on("reason", "Say why the journey moves back.")
+        raise ValidationFailed.on("reason", _("Say why the journey moves back."))
     if journey.stage_index == 0:
-        raise Conflict("The journey is at its first stage.")
+        raise Conflict(_("The journey is at its first stage."))
     target = STAGES[journey.stage_index - 1]
     _transition(journey, target, actor=actor, now=now, reason=reason.strip())
     old = journey.stage
@@ -332,7 +339,7 @@ def complete(
 ) -> Journey:
     _require_active(journey)
     if journey.stage != STAGES[-1]:
-        raise Conflict("A journey is completed only after follow-up.")
+        raise Conflict(_("A journey is completed only after follow-up."))
     override = _override_needed(journey, override_reason)
     reason = override_reason.strip() if override else None
     _transition(journey, "completed", actor=actor, now=now, reason=reason, override=override)
@@ -352,7 +359,7 @@ def complete(
 def cancel(journey: Journey, *, reason: str, actor, now: datetime) -> Journey:
     _require_active(journey)
     if not (reason or "").strip():
-        raise ValidationFailed.on("reason", "Say why the journey is cancelled.")
+        raise ValidationFailed.on("reason", _("Say why the journey is cancelled."))
     reason = reason.strip()
     surgery_ahead = journey.surgery_at is not None and journey.surgery_at > now
     _transition(journey, "cancelled", actor=actor, now=now, reason=reason)
@@ -400,7 +407,7 @@ def plan_reschedule(
         _check_bookable("surgery_at", new_surgery_at, now, errors)
     errors.raise_if_any()
     if journey.stage_index > STAGES.index("procedure"):
-        raise Conflict("The surgery has already taken place; it cannot be rescheduled.")
+        raise Conflict(_("The surgery has already taken place; it cannot be rescheduled."))
     tz = clinic_tz()
     old_at = journey.surgery_at
     moves: list[Move] = []
@@ -463,7 +470,7 @@ def reschedule_surgery(
 def complete_task(task: Task, *, actor, now: datetime) -> Task:
     _require_active(task.journey)
     if task.status == "done":
-        raise Conflict("This task is already done.")
+        raise Conflict(_("This task is already done."))
     old = task.status
     # actor None: the system did what the task asks (e.g. portal access made for a message)
     task.status, task.done_at, task.skip_reason = "done", now, None
@@ -490,9 +497,9 @@ def tick_task(journey: Journey, key: str, *, actor, now: datetime) -> Task | Non
 def skip_task(task: Task, *, reason: str, actor, now: datetime) -> Task:
     _require_active(task.journey)
     if not (reason or "").strip():
-        raise ValidationFailed.on("reason", "Say why this task is skipped.")
+        raise ValidationFailed.on("reason", _("Say why this task is skipped."))
     if task.status != "open":
-        raise Conflict(f"This task is already {task.status}.")
+        raise Conflict(_("This task is already %(status)s.", status=task.status))
     task.status, task.done_at, task.done_by_id = "skipped", now, actor.id
     task.skip_reason = reason.strip()
     record(
@@ -510,9 +517,9 @@ def reopen_task(task: Task, *, reason: str, actor, now: datetime) -> Task:
     """Correct a task marked done or skipped by mistake."""
     _require_active(task.journey)
     if task.status == "open":
-        raise Conflict("This task is already open.")
+        raise Conflict(_("This task is already open."))
     if not (reason or "").strip():
-        raise ValidationFailed.on("reason", "Say why this task is reopened.")
+        raise ValidationFailed.on("reason", _("Say why this task is reopened."))
     old = task.status
     task.status, task.done_at, task.done_by_id, task.skip_reason = "open", None, None, None
     record(
@@ -528,22 +535,22 @@ def reopen_task(task: Task, *, reason: str, actor, now: datetime) -> Task:
 
 def _check_appointment(values: dict, errors: FieldErrors, now: datetime) -> None:
     if "kind" in values and values["kind"] not in APPOINTMENT_KINDS:
-        errors.add("kind", f"Choose one of: {', '.join(APPOINTMENT_KINDS)}.")
+        errors.add("kind", _("Choose one of: %(join)s.", join=", ".join(APPOINTMENT_KINDS)))
     if "title" in values and not (values["title"] or "").strip():
-        errors.add("title", "Give the appointment a title.")
+        errors.add("title", _("Give the appointment a title."))
     elif len((values.get("title") or "").strip()) > 200:
-        errors.add("title", "Keep the title under 200 characters.")
+        errors.add("title", _("Keep the title under 200 characters."))
     if len((values.get("location") or "").strip()) > 200:
-        errors.add("location", "Keep the location under 200 characters.")
+        errors.add("location", _("Keep the location under 200 characters."))
     if "starts_at" in values and (
         values["starts_at"] is None or values["starts_at"].tzinfo is None
     ):
-        errors.add("starts_at", "Give the start with its time zone.")
+        errors.add("starts_at", _("Give the start with its time zone."))
     elif values.get("starts_at") is not None:
         _check_bookable("starts_at", values["starts_at"], now, errors)
     duration = values.get("duration_minutes", 30)
     if not isinstance(duration, int) or not 1 <= duration <= 1440:
-        errors.add("duration_minutes", "The duration must be between 1 and 1440 minutes.")
+        errors.add("duration_minutes", _("The duration must be between 1 and 1440 minutes."))
 
 
 def create_appointment(journey: Journey, values: dict, *, actor, now: datetime) -> Appointment:
@@ -551,7 +558,7 @@ def create_appointment(journey: Journey, values: dict, *, actor, now: datetime) 
     errors = FieldErrors()
     for field in ("kind", "title", "starts_at"):
         if values.get(field) in (None, ""):
-            errors.add(field, "This field is required.")
+            errors.add(field, _("This field is required."))
     _check_appointment(values, errors, now)
     errors.raise_if_any()
     appt = Appointment(
@@ -584,20 +591,20 @@ EDITABLE = ("kind", "title", "starts_at", "duration_minutes", "location", "statu
 def update_appointment(appt: Appointment, values: dict, *, actor, now: datetime) -> Appointment:
     _require_active(appt.journey)
     if appt.status == "cancelled":
-        raise Conflict("This appointment is cancelled; book a new one instead.")
+        raise Conflict(_("This appointment is cancelled; book a new one instead."))
     errors = FieldErrors()
     for field in set(values) - set(EDITABLE):
-        errors.add(field, "Unknown field.")
+        errors.add(field, _("Unknown field."))
     # An unchanged start is not judged again (an old appointment stays editable).
     changing = {k: v for k, v in values.items() if k != "starts_at" or v != appt.starts_at}
     _check_appointment(changing, errors, now)
     if values.get("status") not in (None, "scheduled", "completed", "no_show"):
-        errors.add("status", "Use scheduled, completed or no_show (cancel to cancel).")
+        errors.add("status", _("Use scheduled, completed or no_show (cancel to cancel)."))
     errors.raise_if_any()
     if "title" in values:
         values = {**values, "title": values["title"].strip()}
     if appt.key == "surgery" and values.get("starts_at", appt.starts_at) != appt.starts_at:
-        raise Conflict.on("starts_at", "Move the surgery with 'reschedule surgery'.")
+        raise Conflict.on("starts_at", _("Move the surgery with 'reschedule surgery'."))
     changed = diff(appt, values)
     if changed:
         appt.sequence += 1
@@ -627,11 +634,11 @@ def _cancel_appointment(appt: Appointment, reason: str, now: datetime) -> None:
 def cancel_appointment(appt: Appointment, *, reason: str, actor, now: datetime) -> Appointment:
     _require_active(appt.journey)
     if not (reason or "").strip():
-        raise ValidationFailed.on("reason", "Say why the appointment is cancelled.")
+        raise ValidationFailed.on("reason", _("Say why the appointment is cancelled."))
     if appt.status == "cancelled":
-        raise Conflict("This appointment is already cancelled.")
+        raise Conflict(_("This appointment is already cancelled."))
     if appt.key == "surgery":
-        raise Conflict("Cancel the journey, or reschedule the surgery, instead.")
+        raise Conflict(_("Cancel the journey, or reschedule the surgery, instead."))
     _cancel_appointment(appt, reason.strip(), now)
     record(
         "appointment.cancel",
@@ -648,7 +655,7 @@ def cancel_appointment(appt: Appointment, *, reason: str, actor, now: datetime) 
 
 def add_note(journey: Journey, body: str, *, actor, now: datetime) -> Note:
     if not (body or "").strip():
-        raise ValidationFailed.on("body", "Write the note first.")
+        raise ValidationFailed.on("body", _("Write the note first."))
     note = Note(
         journey=journey, author_id=getattr(actor, "id", None), body=body.strip(), created_at=now
     )

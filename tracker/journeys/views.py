@@ -3,6 +3,8 @@
 from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -15,7 +17,6 @@ from tracker.db import db
 from tracker.errors import DomainError
 from tracker.journeys import services
 from tracker.journeys.forms import (
-    LABELS,
     ActionForm,
     AdvanceForm,
     AppointmentForm,
@@ -32,36 +33,12 @@ from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.pathways.services import latest_templates
 from tracker.patients.models import Patient
 from tracker.timeutil import at_local, clinic_tz
+from tracker.vocabulary import AUDIT_ACTIONS, VALUES, humanize, stage_label
 
 bp = Blueprint("journeys", __name__)
 
-STAGE_LABELS = {
-    "consultation": "Consultation",
-    "preparation": "Preparation",
-    "procedure": "Procedure",
-    "discharge": "Discharge",
-    "follow_up": "Follow-up",
-}
-
 # Where a service's field name differs from the form's.
 FIELD_ALIASES = {"surgery_at": "surgery_date", "starts_at": "date", "surgeon": "surgeon_id"}
-AUDIT_LABELS = {
-    "journey.start": "Journey started",
-    "journey.advance": "Stage advanced",
-    "journey.back": "Moved back a stage",
-    "journey.complete": "Journey completed",
-    "journey.cancel": "Journey cancelled",
-    "journey.reschedule": "Surgery rescheduled",
-    "task.complete": "Task done",
-    "task.skip": "Task skipped",
-    "task.reopen": "Task reopened",
-    "appointment.create": "Appointment booked",
-    "appointment.update": "Appointment changed",
-    "appointment.cancel": "Appointment cancelled",
-    "note.add": "Note added",
-    "patient.create": "Patient registered",
-    "patient.update": "Patient details changed",
-}
 
 
 bp.before_request(require_clinical_staff)
@@ -123,10 +100,10 @@ def _local_value(value):
         except ValueError:
             return value
         if instant.tzinfo is not None:
-            return instant.astimezone(clinic_tz()).strftime("%a %d %b %Y, %H:%M")
+            return format_datetime(instant, "EEE dd MMM y, HH:mm")
     if value is None:
         return "—"
-    return LABELS.get(value, value) if isinstance(value, str) else value
+    return VALUES.get(value, value) if isinstance(value, str) else value
 
 
 def describe(event) -> list[tuple[str, str]]:
@@ -157,10 +134,9 @@ def _show(journey: Journey, *, status: int = 200, note_form=None, error: str | N
         if journey.stage_index + 1 < len(STAGES)
         else None,
         history=services.patient_history(journey),
-        audit_labels=AUDIT_LABELS,
+        audit_labels=AUDIT_ACTIONS,
         describe=describe,
-        labels=LABELS,
-        stage_labels=STAGE_LABELS,
+        labels=VALUES,
         note_form=note_form or NoteForm(formdata=None),
         status_form=AppointmentStatusForm(formdata=None),
         page_error=error,
@@ -181,11 +157,13 @@ def start(patient_id: int):
     templates = latest_templates()
     form.template_id.choices = [
         SelectChoice(
-            t.id, f"{t.name} (version {t.version})", {"data-approach": t.definition["approach"]}
+            t.id,
+            _("%(name)s (version %(version)s)", name=t.name, version=t.version),
+            {"data-approach": t.definition["approach"]},
         )
         for t in templates
     ]
-    form.surgeon_id.choices = [SelectChoice(0, "Not assigned yet")] + [
+    form.surgeon_id.choices = [SelectChoice(0, _("Not assigned yet"))] + [
         SelectChoice(u.id, u.name) for u in services.active_clinicians()
     ]
     if not form.is_submitted():
@@ -217,7 +195,9 @@ def start(patient_id: int):
         except DomainError as error:
             _place_errors(form, error)
         else:
-            return _done(journey, f"Journey started for {patient.full_name}.")
+            return _done(
+                journey, _("Journey started for %(full_name)s.", full_name=patient.full_name)
+            )
     active = services.active_journey(patient)
     return _form_page(
         "journeys/start.html", form, patient=patient, templates=templates, active=active
@@ -237,7 +217,9 @@ def reschedule(journey_id: int):
                 moved = services.reschedule_surgery(
                     journey, new_at, actor=current_user, now=utcnow(), reason=form.reason.data
                 )
-                return _done(journey, f"Surgery moved; {len(moved)} item(s) moved with it.")
+                return _done(
+                    journey, _("Surgery moved; %(count)s item(s) moved with it.", count=len(moved))
+                )
             moves, messages = preview_reschedule(journey, new_at, now=utcnow())
             form.confirmed.data = "yes"
             return render_template(
@@ -267,8 +249,8 @@ def advance(journey_id: int):
             _place_errors(form, error)
         else:
             if journey.status == "completed":
-                return _done(journey, "Journey completed.")
-            return _done(journey, f"Moved to {_stage(journey.stage)}.")
+                return _done(journey, _("Journey completed."))
+            return _done(journey, _("Moved to %(stage)s.", stage=_stage(journey.stage)))
     return _form_page(
         "journeys/advance.html",
         form,
@@ -298,15 +280,19 @@ def move_back(journey_id: int):
         journey,
         ReasonForm(),
         lambda reason: services.move_back(journey, reason=reason, actor=current_user, now=utcnow()),
-        f"Moved back to {_stage(previous)}.",
-        heading="Move back a stage",
+        _("Moved back to %(stage)s.", stage=_stage(previous)),
+        heading=_("Move back a stage"),
         intro=(
-            f"The journey goes back from {_stage(journey.stage)} to {_stage(previous)}. "
-            "The reason is kept in the history."
+            _(
+                "The journey goes back from %(stage)s to %(previous)s. "
+                "The reason is kept in the history.",
+                stage=_stage(journey.stage),
+                previous=_stage(previous),
+            )
             if previous
-            else "The journey is at its first stage."
+            else _("The journey is at its first stage.")
         ),
-        submit_label="Move back",
+        submit_label=_("Move back"),
         variant="primary",
     )
 
@@ -318,13 +304,15 @@ def cancel(journey_id: int):
         journey,
         ReasonForm(),
         lambda reason: services.cancel(journey, reason=reason, actor=current_user, now=utcnow()),
-        "Journey cancelled; its future appointments were cancelled.",
-        heading="Cancel this journey",
+        _("Journey cancelled; its future appointments were cancelled."),
+        heading=_("Cancel this journey"),
         intro=(
-            "Cancelling ends the journey for good and cancels its future appointments. "
-            "Its record and history are kept."
+            _(
+                "Cancelling ends the journey for good and cancels its future appointments. "
+                "Its record and history are kept."
+            )
         ),
-        submit_label="Cancel journey",
+        submit_label=_("Cancel journey"),
         variant="danger",
     )
 
@@ -340,7 +328,7 @@ def complete_task(journey_id: int, task_id: int):
         except DomainError as error:
             db.session.rollback()
             return _show(journey, status=422, error=error.message)
-        return _done(journey, f"Done: {task.title}.")
+        return _done(journey, _("Done: %(title)s.", title=task.title))
     abort(400)
 
 
@@ -352,10 +340,10 @@ def skip_task(journey_id: int, task_id: int):
         journey,
         ReasonForm(),
         lambda reason: services.skip_task(task, reason=reason, actor=current_user, now=utcnow()),
-        f"Skipped: {task.title}.",
-        heading="Skip a task",
-        intro=f"“{task.title}” will be marked as skipped. Say why.",
-        submit_label="Skip task",
+        _("Skipped: %(title)s.", title=task.title),
+        heading=_("Skip a task"),
+        intro=_("“%(title)s” will be marked as skipped. Say why.", title=task.title),
+        submit_label=_("Skip task"),
         variant="primary",
     )
 
@@ -368,10 +356,14 @@ def reopen_task(journey_id: int, task_id: int):
         journey,
         ReasonForm(),
         lambda reason: services.reopen_task(task, reason=reason, actor=current_user, now=utcnow()),
-        f"Reopened: {task.title}.",
-        heading="Reopen a task",
-        intro=f"“{task.title}” was marked {task.status} by mistake? It becomes open again.",
-        submit_label="Reopen task",
+        _("Reopened: %(title)s.", title=task.title),
+        heading=_("Reopen a task"),
+        intro=_(
+            "“%(title)s” was marked %(status)s by mistake? It becomes open again.",
+            title=task.title,
+            status=humanize(task.status).lower(),
+        ),
+        submit_label=_("Reopen task"),
         variant="primary",
     )
 
@@ -401,7 +393,7 @@ def new_appointment(journey_id: int):
         except DomainError as error:
             _place_errors(form, error)
         else:
-            return _done(journey, f"Appointment booked: {appt.title}.")
+            return _done(journey, _("Appointment booked: %(title)s.", title=appt.title))
     return _form_page("journeys/appointment.html", form, journey=journey, appointment=None)
 
 
@@ -421,7 +413,7 @@ def edit_appointment(journey_id: int, appointment_id: int):
         except DomainError as error:
             _place_errors(form, error)
         else:
-            return _done(journey, f"Appointment saved: {appt.title}.")
+            return _done(journey, _("Appointment saved: %(title)s.", title=appt.title))
     return _form_page("journeys/appointment.html", form, journey=journey, appointment=appt)
 
 
@@ -437,10 +429,13 @@ def cancel_appointment(journey_id: int, appointment_id: int):
         lambda reason: services.cancel_appointment(
             appt, reason=reason, actor=current_user, now=utcnow()
         ),
-        f"Appointment cancelled: {appt.title}.",
-        heading="Cancel an appointment",
-        intro=f"“{appt.title}” will be cancelled. The patient's calendar entry is withdrawn.",
-        submit_label="Cancel appointment",
+        _("Appointment cancelled: %(title)s.", title=appt.title),
+        heading=_("Cancel an appointment"),
+        intro=_(
+            "“%(title)s” will be cancelled. The patient's calendar entry is withdrawn.",
+            title=appt.title,
+        ),
+        submit_label=_("Cancel appointment"),
         variant="danger",
         appointment=appt,
     )
@@ -452,7 +447,7 @@ def appointment_status(journey_id: int, appointment_id: int):
     appt = _appointment(journey, appointment_id)
     form = AppointmentStatusForm()
     if not form.validate_on_submit():
-        return _show(journey, status=422, error="Choose completed or did not attend.")
+        return _show(journey, status=422, error=_("Choose completed or did not attend."))
     try:
         services.update_appointment(
             appt, {"status": form.status.data}, actor=current_user, now=utcnow()
@@ -460,7 +455,10 @@ def appointment_status(journey_id: int, appointment_id: int):
     except DomainError as error:
         db.session.rollback()
         return _show(journey, status=422, error=error.message)
-    return _done(journey, f"{appt.title}: {LABELS[form.status.data].lower()}.")
+    return _done(
+        journey,
+        _("%(title)s: %(status)s.", title=appt.title, status=VALUES[form.status.data].lower()),
+    )
 
 
 @bp.route("/journeys/<int:journey_id>/notes", methods=["POST"])
@@ -473,9 +471,9 @@ def add_note(journey_id: int):
         except DomainError as error:
             _place_errors(form, error)
         else:
-            return _done(journey, "Note added.")
+            return _done(journey, _("Note added."))
     return _show(journey, status=422, note_form=form)
 
 
 def _stage(key: str | None) -> str:
-    return STAGE_LABELS.get(key or "", key or "").lower()
+    return stage_label(key).lower()

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -8,11 +9,11 @@ class ContactForm(FlaskForm):
     """A phone number or email address to tell about urgent alerts; the service checks it."""
 
     tier = SelectField(
-        "List",
+        _l("List"),
         choices=[
-            SelectChoice("on_duty", "On duty: told at once"),
-            SelectChoice("escalation", "Escalation: told when nobody acknowledged in time"),
+            SelectChoice("on_duty", _l("On duty: told at once")),
+            SelectChoice("escalation", _l("Escalation: told when nobody acknowledged in time")),
         ],
     )
-    name = StringField("Who it reaches", validators=[Length(max=120)])
-    address = StringField("Mobile number or email address", validators=[Length(max=254)])
+    name = StringField(_l("Who it reaches"), validators=[Length(max=120)])
+    address = StringField(_l("Mobile number or email address"), validators=[Length(max=254)])

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -24,16 +25,9 @@ from tracker.on_duty.models import TIERS, OnDutyContact
 from tracker.portal.models import Alert
 from tracker.reminders.messages import ALERT_RULE
 from tracker.reminders.models import Reminder
+from tracker.vocabulary import ALERT_KINDS, label
 
 CONFIG_KEYS = {"on_duty": "ON_DUTY_CONTACTS", "escalation": "ESCALATION_CONTACTS"}
-TIER_LABELS = {"on_duty": "On duty", "escalation": "Escalation"}
-KIND_LABELS = {
-    "red_flag": "red flag reported",
-    "pain_high": "pain 8 or more",
-    "pain_rise": "pain rising",
-    "leg_pain_return": "possible re-herniation",
-    "missed_checkins": "missed check-ins",
-}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+[1-9]\d{7,14}$")
 
@@ -91,17 +85,20 @@ def contacts(tier: str) -> list[Contact]:
 def add_contact(tier: str, name: str, address: str, *, actor: StaffUser, now: datetime):
     errors = FieldErrors()
     if tier not in TIERS:
-        errors.add("tier", "Choose on duty or escalation.")
+        errors.add("tier", _("Choose on duty or escalation."))
     name = (name or "").strip()
     if not name:
-        errors.add("name", "Say who this reaches, e.g. “Surgeon on call”.")
+        errors.add("name", _("Say who this reaches, e.g. “Surgeon on call”."))
     elif len(name) > 120:
-        errors.add("name", "Keep the name under 120 characters.")
+        errors.add("name", _("Keep the name under 120 characters."))
     channel, clean = clean_address(address)
     if channel is None:
         errors.add(
             "address",
-            "Enter an email address or a mobile number in international form, e.g. +6281234567890.",
+            _(
+                "Enter an email address or a mobile number in international form, "
+                "e.g. +6281234567890."
+            ),
         )
     errors.raise_if_any("The contact was not added.")
     duplicate = db.session.scalar(
@@ -112,7 +109,7 @@ def add_contact(tier: str, name: str, address: str, *, actor: StaffUser, now: da
         )
     )
     if duplicate:
-        raise Conflict.on("address", "This address is already on that list.")
+        raise Conflict.on("address", _("This address is already on that list."))
     contact = OnDutyContact(
         tier=tier, name=name, channel=channel, address=clean, created_at=now, created_by_id=actor.id
     )
@@ -129,7 +126,7 @@ def add_contact(tier: str, name: str, address: str, *, actor: StaffUser, now: da
 
 def remove_contact(contact: OnDutyContact, *, actor: StaffUser, now: datetime) -> OnDutyContact:
     if not contact.active:
-        raise Conflict("This contact is already off the list.")
+        raise Conflict(_("This contact is already off the list."))
     contact.active = False
     contact.removed_at = now
     contact.removed_by_id = actor.id
@@ -147,7 +144,7 @@ def _message(alert: Alert, tier: str) -> tuple[str, str]:
     """Subject and text for staff: MRN, kind and link; no symptoms (SMS is not private)."""
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     link = f"{base}/journeys/{alert.journey_id}"
-    mrn, kind = alert.patient.mrn, KIND_LABELS.get(alert.kind, alert.kind)
+    mrn, kind = alert.patient.mrn, label(alert.kind, ALERT_KINDS)
     if tier == "escalation":
         minutes = int(current_app.config.get("ALERT_ESCALATE_MINUTES", 15))
         subject = f"ESCALATED urgent alert: {mrn}, {kind}"
@@ -246,4 +243,4 @@ def told(alert_ids: list[int]) -> dict[int, list[Reminder]]:
 
 
 def channel_label(channel: str) -> str:
-    return {"sms": "SMS", "email": "Email"}.get(channel, channel)
+    return label(channel)

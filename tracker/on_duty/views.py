@@ -1,6 +1,7 @@
 """The on-duty page: who hears about urgent patient alerts. Staff see it; admins change it."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.access import admin_required
@@ -12,6 +13,7 @@ from tracker.on_duty import services
 from tracker.on_duty.forms import ContactForm
 from tracker.on_duty.models import TIERS, OnDutyContact
 from tracker.portal.forms import PlainForm
+from tracker.vocabulary import VALUES
 
 bp = Blueprint("on_duty", __name__)
 
@@ -26,7 +28,7 @@ def _page(form: ContactForm, status: int = 200):
         "on_duty/index.html",
         form=form,
         tiers=TIERS,
-        labels=services.TIER_LABELS,
+        labels=VALUES,
         listed={tier: services.page_contacts(tier) for tier in TIERS},
         in_use={tier: services.contacts(tier) for tier in TIERS},
         defaults=defaults,
@@ -57,7 +59,10 @@ def add():
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash(f"{contact.name} ({contact.address}) added.", "success")
+            flash(
+                _("%(name)s (%(address)s) added.", name=contact.name, address=contact.address),
+                "success",
+            )
             return redirect(url_for(".index"), code=303)
     return _page(form, 422)
 
@@ -75,5 +80,12 @@ def remove(contact_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"{contact.name} ({contact.address}) taken off the list.", "success")
+        flash(
+            _(
+                "%(name)s (%(address)s) taken off the list.",
+                name=contact.name,
+                address=contact.address,
+            ),
+            "success",
+        )
     return redirect(url_for(".index"), code=303)

@@ -1,6 +1,8 @@
 """Forms: staff entering a paper questionnaire, corrections, returns to theatre, report filters;
 the patient's one-item answer screen."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -10,8 +12,8 @@ from tracker.journeys.models import CONDITIONS
 from tracker.outcomes.definitions import options
 
 SOURCES = [
-    SelectChoice("paper", "Paper form filled in by the patient"),
-    SelectChoice("phone", "Read out to the patient over the phone"),
+    SelectChoice("paper", _l("Paper form filled in by the patient")),
+    SelectChoice("phone", _l("Read out to the patient over the phone")),
 ]
 
 
@@ -19,14 +21,14 @@ class PaperEntryForm(FlaskForm):
     """The item answers are fields named ``<instrument>-<item>``, read by :func:`item_answers`."""
 
     completed_on = DateField(
-        "Day the patient answered",
-        validators=[InputRequired(message="Give the day the patient answered.")],
+        _l("Day the patient answered"),
+        validators=[InputRequired(message=_l("Give the day the patient answered."))],
     )
     source = RadioField(
-        "How the answers were given",
+        _l("How the answers were given"),
         choices=SOURCES,
         default="paper",
-        validators=[InputRequired(message="Choose paper or phone.")],
+        validators=[InputRequired(message=_l("Choose paper or phone."))],
     )
 
 
@@ -51,20 +53,20 @@ def item_answers(formdata, instrument: str, definition: dict) -> list:
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
-        "Why",
-        validators=[InputRequired(message="Say why."), Length(max=2000)],
+        _l("Why"),
+        validators=[InputRequired(message=_l("Say why.")), Length(max=2000)],
     )
 
 
 class TheatreReturnForm(FlaskForm):
     occurred_on = DateField(
-        "Day of the return to theatre",
-        validators=[InputRequired(message="Give the day of the return to theatre.")],
+        _l("Day of the return to theatre"),
+        validators=[InputRequired(message=_l("Give the day of the return to theatre."))],
     )
     reason = TextAreaField(
-        "Reason (e.g. recurrent disc herniation, haematoma, wound infection)",
+        _l("Reason (e.g. recurrent disc herniation, haematoma, wound infection)"),
         validators=[
-            InputRequired(message="Say why the patient went back to theatre."),
+            InputRequired(message=_l("Say why the patient went back to theatre.")),
             Length(max=2000),
         ],
     )
@@ -76,20 +78,20 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    pathway = SelectField("Pathway", choices=[], validators=[Optional()])
+    pathway = SelectField(_l("Pathway"), choices=[], validators=[Optional()])
     condition = SelectField(
-        "Condition",
-        choices=[SelectChoice("", "All conditions")]
+        _l("Condition"),
+        choices=[SelectChoice("", _l("All conditions"))]
         + [SelectChoice(c, c.replace("_", " ").capitalize()) for c in CONDITIONS],
         validators=[Optional()],
     )
-    surgeon_id = SelectField("Surgeon", choices=[], validators=[Optional()])
-    surgery_from = DateField("Surgery from", validators=[Optional()])
-    surgery_to = DateField("Surgery to", validators=[Optional()])
+    surgeon_id = SelectField(_l("Surgeon"), choices=[], validators=[Optional()])
+    surgery_from = DateField(_l("Surgery from"), validators=[Optional()])
+    surgery_to = DateField(_l("Surgery to"), validators=[Optional()])
 
     def validate_surgery_to(self, field) -> None:
         if field.data and self.surgery_from.data and field.data < self.surgery_from.data:
-            raise ValidationError("The end of the period is before its start.")
+            raise ValidationError(_("The end of the period is before its start."))
 
 
 class AnswerForm(FlaskForm):

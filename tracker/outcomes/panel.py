@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from tracker.journeys.models import Journey
@@ -13,23 +15,7 @@ from tracker.outcomes.report import Report
 from tracker.outcomes.services import theatre_returns
 from tracker.outcomes.status import TimepointStatus, journey_responses, journey_status
 from tracker.portal.alerts import patient_tz, surgery_day
-
-TIMEPOINT_LABELS = {
-    "baseline": "Before surgery",
-    "2w": "2 weeks",
-    "6w": "6 weeks",
-    "3m": "3 months",
-    "12m": "12 months",
-}
-STATE_LABELS = {
-    "waiting": "Once surgery is booked",
-    "upcoming": "Upcoming",
-    "open": "Open",
-    "overdue": "Overdue",
-    "missed": "Missed",
-    "skipped": "Skipped",
-    "done": "Done",
-}
+from tracker.vocabulary import TIMEPOINTS, label
 
 
 def _day(journey: Journey, instant: datetime, operated: date | None) -> float | None:
@@ -46,13 +32,22 @@ def _series(journey: Journey, outcome: InstrumentOutcome, operated, unit: str) -
             (
                 None,
                 outcome.baseline.score,
-                f"{name} before surgery: {_fmt(outcome.baseline.score)}{unit}",
+                _(
+                    "%(name)s before surgery: %(score)s",
+                    name=name,
+                    score=_fmt(outcome.baseline.score) + unit,
+                ),
             )
         )
     for p in outcome.points:
-        tip = f"{name} at {TIMEPOINT_LABELS.get(p.timepoint, p.timepoint)}: {_fmt(p.score)}{unit}"
+        tip = _(
+            "%(name)s at %(timepoint)s: %(score)s",
+            name=name,
+            timepoint=label(p.timepoint, TIMEPOINTS),
+            score=_fmt(p.score) + unit,
+        )
         if p.change is not None:
-            tip += f" (change {p.change:+g})"
+            tip += " " + _("(change %(change)s)", change=f"{p.change:+g}")
         series.points.append((_day(journey, p.completed_at, operated), p.score, tip))
     return series
 
@@ -81,22 +76,32 @@ def patient_charts(journey: Journey, outcomes: dict[str, InstrumentOutcome]) -> 
     if odi and (odi.baseline or odi.points):
         guides = []
         if odi.baseline:
-            guides.append(Guide(odi.baseline.score, f"Baseline {_fmt(odi.baseline.score)}", "6 3"))
+            guides.append(
+                Guide(
+                    odi.baseline.score,
+                    _("Baseline %(score)s", score=_fmt(odi.baseline.score)),
+                    "6 3",
+                )
+            )
             line = mcid_line(odi)
             if line is not None:
-                guides.append(Guide(line, f"MCID reached at {_fmt(round(line, 1))} or lower"))
+                guides.append(
+                    Guide(line, _("MCID reached at %(score)s or lower", score=_fmt(round(line, 1))))
+                )
         charts["odi"] = chart(
             [_series(journey, odi, operated, "")],
             y_max=100,
             x_max=max([90, *(_day(journey, p.completed_at, operated) or 0 for p in odi.points)]),
             ticks=DAY_TICKS,
             labels={
-                "title": "ODI against baseline",
-                "desc": "Oswestry Disability Index (0 none to 100 worst) before surgery and at "
-                "each timepoint, with the MCID threshold and the pathway's expected range.",
-                "axis": "Days since surgery (square-root scale)",
-                "baseline": "Before",
-                "band": "Expected after surgery (pathway)",
+                "title": _("ODI against baseline"),
+                "desc": _(
+                    "Oswestry Disability Index (0 none to 100 worst) before surgery and at "
+                    "each timepoint, with the MCID threshold and the pathway's expected range."
+                ),
+                "axis": _("Days since surgery (square-root scale)"),
+                "baseline": _("Before"),
+                "band": _("Expected after surgery (pathway)"),
             },
             expected=odi.expected,
             guides=guides,
@@ -112,12 +117,14 @@ def patient_charts(journey: Journey, outcomes: dict[str, InstrumentOutcome]) -> 
             x_max=max([90, *last]),
             ticks=DAY_TICKS,
             labels={
-                "title": "Back and leg pain at each timepoint",
-                "desc": "Back and leg pain (0 none to 10 worst) before surgery and at each "
-                "timepoint, from the questionnaires or the daily check-in nearest the day.",
-                "axis": "Days since surgery (square-root scale)",
-                "baseline": "Before",
-                "band": "Expected leg pain (pathway)",
+                "title": _("Back and leg pain at each timepoint"),
+                "desc": _(
+                    "Back and leg pain (0 none to 10 worst) before surgery and at each "
+                    "timepoint, from the questionnaires or the daily check-in nearest the day."
+                ),
+                "axis": _("Days since surgery (square-root scale)"),
+                "baseline": _("Before"),
+                "band": _("Expected leg pain (pathway)"),
             },
             expected=leg.expected if leg else None,
             chart_id=f"pain-chart-{journey.id}",
@@ -158,8 +165,8 @@ def report_charts(report: Report) -> dict[str, Markup]:
     """Median by week since surgery with the interquartile range as a band."""
     charts = {}
     for key, measures, y_max, title in (
-        ("pain", ("leg_pain", "back_pain"), 10, "Median back and leg pain by week"),
-        ("odi", ("odi",), 100, "Median ODI by week"),
+        ("pain", ("leg_pain", "back_pain"), 10, _l("Median back and leg pain by week")),
+        ("odi", ("odi",), 100, _l("Median ODI by week")),
     ):
         series = []
         for measure in measures:
@@ -167,14 +174,19 @@ def report_charts(report: Report) -> dict[str, Markup]:
             if not points:
                 continue
             name = report.definitions[measure]["short_name"]["en"]
-            s = Series(measure, f"{name} (median)")
+            s = Series(measure, _("%(name)s (median)", name=name))
             for p in points:
                 x = None if p.week < 0 else float(p.week)
-                when = "before surgery" if x is None else f"week {p.week}"
+                when = _("before surgery") if x is None else _("week %(week)s", week=p.week)
                 stat = p.stat
-                tip = (
-                    f"{name} {when}: median {_fmt(stat.median)}, "
-                    f"IQR {_fmt(stat.q1)}–{_fmt(stat.q3)}, n={stat.n}"
+                tip = _(
+                    "%(name)s %(when)s: median %(median)s, IQR %(q1)s–%(q3)s, n=%(n)s",
+                    name=name,
+                    when=when,
+                    median=_fmt(stat.median),
+                    q1=_fmt(stat.q1),
+                    q3=_fmt(stat.q3),
+                    n=stat.n,
                 )
                 s.points.append((x, p.stat.median, tip))
                 s.iqr.append((x, p.stat.q1, p.stat.q3))
@@ -189,12 +201,15 @@ def report_charts(report: Report) -> dict[str, Markup]:
             x_max=52,
             ticks=WEEK_TICKS,
             labels={
-                "title": title,
-                "desc": f"{title} since surgery, with the interquartile range shaded; hollow "
-                "markers are weeks with fewer than 5 patients.",
-                "axis": "Weeks since surgery (square-root scale)",
-                "baseline": "Before",
-                "iqr": "Interquartile range",
+                "title": str(title),
+                "desc": _(
+                    "%(title)s since surgery, with the interquartile range shaded; hollow "
+                    "markers are weeks with fewer than 5 patients.",
+                    title=title,
+                ),
+                "axis": _("Weeks since surgery (square-root scale)"),
+                "baseline": _("Before"),
+                "iqr": _("Interquartile range"),
             },
             chart_id=f"report-{key}-chart",
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -46,7 +47,7 @@ class Submission:
 
 def require_open(journey: Journey) -> None:
     if journey.status == "cancelled":
-        raise Conflict("This journey was cancelled; it takes no more questionnaires.")
+        raise Conflict(_("This journey was cancelled; it takes no more questionnaires."))
 
 
 def _answer_errors(instrument: Instrument, answers, errors: FieldErrors, prefix: str) -> None:
@@ -54,8 +55,13 @@ def _answer_errors(instrument: Instrument, answers, errors: FieldErrors, prefix:
     if not isinstance(answers, list) or len(answers) != len(items):
         errors.add(
             prefix or "answers",
-            f"The {instrument.definition['short_name']['en']} has {len(items)} item(s): send "
-            f"a list of {len(items)} value(s), null for an item left unanswered.",
+            _(
+                "The %(definition)s has %(count)s item(s): send a list of %(count2)s value(s), "
+                "null for an item left unanswered.",
+                definition=instrument.definition["short_name"]["en"],
+                count=len(items),
+                count2=len(items),
+            ),
         )
         return
     for index, (item, value) in enumerate(zip(items, answers, strict=True)):
@@ -86,17 +92,20 @@ def _timepoint(
         keys = ", ".join(tp.key for tp in plan) or "none"
         errors.add("timepoint", f"{wanted!r} is not a timepoint of this pathway ({keys}), or null.")
     elif wanted == "baseline" and journey.surgery_at and completed_at >= journey.surgery_at:
-        errors.add("timepoint", "A baseline questionnaire is answered before the operation.")
+        errors.add("timepoint", _("A baseline questionnaire is answered before the operation."))
     elif wanted != "baseline" and (journey.surgery_at is None or completed_at < journey.surgery_at):
-        errors.add("timepoint", f"The {wanted} questionnaire is answered after the operation.")
+        errors.add(
+            "timepoint",
+            _("The %(wanted)s questionnaire is answered after the operation.", wanted=wanted),
+        )
     return wanted
 
 
 def _check_time(completed_at, now: datetime, errors: FieldErrors, name="completed_at") -> None:
     if not isinstance(completed_at, datetime) or completed_at.tzinfo is None:
-        errors.add(name, "Give when it was answered, with its time zone.")
+        errors.add(name, _("Give when it was answered, with its time zone."))
     elif completed_at > now + CLOCK_SKEW:
-        errors.add(name, "The questionnaire cannot be answered in the future.")
+        errors.add(name, _("The questionnaire cannot be answered in the future."))
 
 
 def _existing(idempotency_key: str | None, journey: Journey) -> QuestionnaireResponse | None:
@@ -108,7 +117,7 @@ def _existing(idempotency_key: str | None, journey: Journey) -> QuestionnaireRes
         )
     )
     if found is not None and found.journey_id != journey.id:
-        raise Conflict("This Idempotency-Key was used for another journey's questionnaire.")
+        raise Conflict(_("This Idempotency-Key was used for another journey's questionnaire."))
     return found
 
 
@@ -261,11 +270,13 @@ def mark_entered_in_error(
     """Take a wrongly entered questionnaire out of the outcomes; it stays in the record."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.on("reason", "Say why this questionnaire was entered in error.")
+        raise ValidationFailed.on("reason", _("Say why this questionnaire was entered in error."))
     if len(reason) > REASON_MAX:
-        raise ValidationFailed.on("reason", f"Keep the reason under {REASON_MAX} characters.")
+        raise ValidationFailed.on(
+            "reason", _("Keep the reason under %(REASON_MAX)s characters.", REASON_MAX=REASON_MAX)
+        )
     if response.status == "entered_in_error":
-        raise Conflict("This questionnaire is already marked as entered in error.")
+        raise Conflict(_("This questionnaire is already marked as entered in error."))
     old = response.status
     response.status = "entered_in_error"
     response.error_reason, response.error_at, response.error_by_id = reason, now, actor.id
@@ -289,15 +300,17 @@ def record_theatre_return(
     reason = (reason or "").strip()
     operated = surgery_day(journey)
     if not isinstance(occurred_on, date):
-        errors.add("occurred_on", "Give the day of the return to theatre.")
+        errors.add("occurred_on", _("Give the day of the return to theatre."))
     elif operated is None or occurred_on < operated:
-        errors.add("occurred_on", "A return to theatre comes after the operation.")
+        errors.add("occurred_on", _("A return to theatre comes after the operation."))
     elif occurred_on > now.astimezone(patient_tz(journey)).date():
-        errors.add("occurred_on", "The day cannot be in the future.")
+        errors.add("occurred_on", _("The day cannot be in the future."))
     if not reason:
-        errors.add("reason", "Say why the patient went back to theatre.")
+        errors.add("reason", _("Say why the patient went back to theatre."))
     elif len(reason) > REASON_MAX:
-        errors.add("reason", f"Keep the reason under {REASON_MAX} characters.")
+        errors.add(
+            "reason", _("Keep the reason under %(REASON_MAX)s characters.", REASON_MAX=REASON_MAX)
+        )
     errors.raise_if_any()
     require_open(journey)
     row = TheatreReturn(
@@ -325,9 +338,9 @@ def void_theatre_return(
 ) -> TheatreReturn:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed.on("reason", "Say why this return to theatre is withdrawn.")
+        raise ValidationFailed.on("reason", _("Say why this return to theatre is withdrawn."))
     if row.voided_at is not None:
-        raise Conflict("This return to theatre was already withdrawn.")
+        raise Conflict(_("This return to theatre was already withdrawn."))
     row.voided_at, row.voided_by_id, row.void_reason = now, actor.id, reason[:REASON_MAX]
     record(
         "theatre_return.void",

@@ -11,6 +11,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -33,8 +34,6 @@ from tracker.outcomes.forms import (
 )
 from tracker.outcomes.models import QuestionnaireResponse, TheatreReturn
 from tracker.outcomes.panel import (
-    STATE_LABELS,
-    TIMEPOINT_LABELS,
     JourneyPanel,
     journey_panel,
     report_charts,
@@ -48,6 +47,7 @@ from tracker.outcomes.services import (
 )
 from tracker.pathways.services import latest_templates
 from tracker.portal.alerts import patient_tz
+from tracker.vocabulary import TIMEPOINT_STATES, TIMEPOINTS, humanize
 
 bp = Blueprint("outcomes", __name__)
 bp.before_request(require_clinical_staff)
@@ -66,7 +66,7 @@ def overdue_questionnaires() -> tuple[list[status.OverdueQuestionnaire], int]:
 
 @bp.app_context_processor
 def labels():
-    return {"timepoint_labels": TIMEPOINT_LABELS, "state_labels": STATE_LABELS}
+    return {"timepoint_labels": TIMEPOINTS, "state_labels": TIMEPOINT_STATES}
 
 
 def _journey(journey_id: int) -> Journey:
@@ -116,7 +116,11 @@ def paper_entry(journey_id: int, timepoint: str):
         else:
             db.session.commit()
             flash(
-                f"{TIMEPOINT_LABELS[timepoint]} questionnaires recorded ({form.source.data}).",
+                _(
+                    "%(timepoint)s questionnaires recorded (%(source)s).",
+                    timepoint=TIMEPOINTS[timepoint],
+                    source=humanize(form.source.data),
+                ),
                 "success",
             )
             return _back(journey)
@@ -151,7 +155,8 @@ def entered_in_error(journey_id: int, response_id: int):
         else:
             db.session.commit()
             flash(
-                "The questionnaire was marked as entered in error; it no longer counts.", "success"
+                _("The questionnaire was marked as entered in error; it no longer counts."),
+                "success",
             )
             return _back(journey)
     return render_template(
@@ -173,7 +178,7 @@ def new_theatre_return(journey_id: int):
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash("Return to theatre recorded.", "success")
+            flash(_("Return to theatre recorded."), "success")
             return _back(journey)
     return render_template("outcomes/theatre_return.html", journey=journey, form=form), (
         422 if form.errors else 200
@@ -197,7 +202,7 @@ def withdraw_theatre_return(journey_id: int, return_id: int):
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash("The return to theatre was withdrawn.", "success")
+            flash(_("The return to theatre was withdrawn."), "success")
             return _back(journey)
     return render_template(
         "outcomes/withdraw_theatre_return.html", journey=journey, row=row, form=form
@@ -209,10 +214,10 @@ def withdraw_theatre_return(journey_id: int, return_id: int):
 
 def _filter_form() -> ReportFilterForm:
     form = ReportFilterForm(request.args)
-    form.pathway.choices = [SelectChoice("", "All pathways")] + [
+    form.pathway.choices = [SelectChoice("", _("All pathways"))] + [
         SelectChoice(t.slug, t.name) for t in latest_templates()
     ]
-    form.surgeon_id.choices = [SelectChoice("", "All surgeons")] + [
+    form.surgeon_id.choices = [SelectChoice("", _("All surgeons"))] + [
         SelectChoice(str(u.id), u.name) for u in active_clinicians()
     ]
     return form
@@ -257,7 +262,7 @@ def report_page():
 def report_csv():
     filters = _filters(_filter_form())
     if filters is None:
-        abort(400, "The report's filters are not valid.")
+        abort(400, _("The report's filters are not valid."))
     now = utcnow()
     record("outcomes.export", filters, actor=current_user, now=now, details=filters.as_args())
     db.session.commit()

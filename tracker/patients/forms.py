@@ -1,6 +1,7 @@
 from functools import cache
 from zoneinfo import available_timezones
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
@@ -9,12 +10,12 @@ from wtforms.validators import Length, Optional
 from tracker.patients.services import FIELDS
 
 SEX_CHOICES = [
-    SelectChoice("female", "Female"),
-    SelectChoice("male", "Male"),
-    SelectChoice("other", "Other"),
-    SelectChoice("unknown", "Unknown"),
+    SelectChoice("female", _l("Female")),
+    SelectChoice("male", _l("Male")),
+    SelectChoice("other", _l("Other")),
+    SelectChoice("unknown", _l("Unknown")),
 ]
-LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("id", "Bahasa Indonesia")]
+LANGUAGE_CHOICES = [SelectChoice("en", _l("English")), SelectChoice("id", _l("Bahasa Indonesia"))]
 
 
 @cache
@@ -31,27 +32,27 @@ def timezone_choices() -> list[SelectChoice]:
 class PatientForm(FlaskForm):
     """Every patient field. The service checks the values; the form only parses them."""
 
-    mrn = StringField("Medical record number (MRN)", validators=[Length(max=40)])
-    given_name = StringField("Given name", validators=[Length(max=100)])
-    family_name = StringField("Family name", validators=[Length(max=100)])
+    mrn = StringField(_l("Medical record number (MRN)"), validators=[Length(max=40)])
+    given_name = StringField(_l("Given name"), validators=[Length(max=100)])
+    family_name = StringField(_l("Family name"), validators=[Length(max=100)])
     birth_date = DateField(
-        "Date of birth",
+        _l("Date of birth"),
         validators=[Optional()],
         format="%Y-%m-%d",
         render_kw={"placeholder": "YYYY-MM-DD"},
     )
-    sex = SelectField("Sex", choices=[SelectChoice("", "Choose…"), *SEX_CHOICES])
-    phone = TelField("Mobile phone", validators=[Length(max=30)])
-    email = EmailField("Email", validators=[Length(max=254)])
-    language = SelectField("Preferred language", choices=LANGUAGE_CHOICES, default="en")
-    timezone = SelectField("Time zone")
-    consent_email = BooleanField("Agrees to reminders by email")
-    consent_sms = BooleanField("Agrees to reminders by SMS")
+    sex = SelectField(_l("Sex"), choices=[SelectChoice("", _l("Choose…")), *SEX_CHOICES])
+    phone = TelField(_l("Mobile phone"), validators=[Length(max=30)])
+    email = EmailField(_l("Email"), validators=[Length(max=254)])
+    language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES, default="en")
+    timezone = SelectField(_l("Time zone"))
+    consent_email = BooleanField(_l("Agrees to reminders by email"))
+    consent_sms = BooleanField(_l("Agrees to reminders by SMS"))
     preferred_channel = SelectField(
-        "Messages go by",
+        _l("Messages go by"),
         choices=[
-            SelectChoice("sms", "SMS first, email if not possible"),
-            SelectChoice("email", "Email first, SMS if not possible"),
+            SelectChoice("sms", _l("SMS first, email if not possible")),
+            SelectChoice("email", _l("Email first, SMS if not possible")),
         ],
         default="sms",
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.audit.models import AuditEvent
@@ -46,13 +47,13 @@ def clean_patient_fields(values: dict[str, Any], *, today: date, partial: bool =
     out: dict[str, Any] = {}
     unknown = set(values) - set(FIELDS)
     for field in sorted(unknown):
-        errors.add(field, "Unknown field.")
+        errors.add(field, _("Unknown field."))
     for field in REQUIRED:
         # A partial change may leave a field out, but may not blank a required one.
         value = values.get(field)
         blank = value is None or (isinstance(value, str) and not value.strip())
         if (not partial or field in values) and blank:
-            errors.add(field, "This field is required.")
+            errors.add(field, _("This field is required."))
     for field, value in values.items():
         if field in unknown:
             continue
@@ -63,33 +64,33 @@ def clean_patient_fields(values: dict[str, Any], *, today: date, partial: bool =
         out[field] = value
     if out.get("mrn"):
         if not MRN.match(out["mrn"]):
-            errors.add("mrn", "Use letters, digits, '-', '/' or '.' (up to 40).")
+            errors.add("mrn", _("Use letters, digits, '-', '/' or '.' (up to 40)."))
         out["mrn"] = out["mrn"].upper()
     for name in ("given_name", "family_name"):
         if name in out and out[name] and len(out[name]) > 100:
-            errors.add(name, "Keep it under 100 characters.")
+            errors.add(name, _("Keep it under 100 characters."))
     birth = out.get("birth_date")
     if birth not in (None, ""):
         if not isinstance(birth, date) or isinstance(birth, datetime):
-            errors.add("birth_date", "Enter a date as YYYY-MM-DD.")
+            errors.add("birth_date", _("Enter a date as YYYY-MM-DD."))
         elif birth > today:
-            errors.add("birth_date", "The date of birth cannot be in the future.")
+            errors.add("birth_date", _("The date of birth cannot be in the future."))
         elif birth.year < 1900:
-            errors.add("birth_date", "The date of birth is too far in the past.")
+            errors.add("birth_date", _("The date of birth is too far in the past."))
     if out.get("sex") not in (None, "") and out["sex"] not in SEXES:
-        errors.add("sex", f"Choose one of: {', '.join(SEXES)}.")
+        errors.add("sex", _("Choose one of: %(join)s.", join=", ".join(SEXES)))
     if out.get("preferred_channel") not in (None, "") and out["preferred_channel"] not in CHANNELS:
-        errors.add("preferred_channel", "Choose sms or email.")
+        errors.add("preferred_channel", _("Choose sms or email."))
     if out.get("preferred_channel") == "":
         out.pop("preferred_channel")
     if out.get("language") is not None and out["language"] not in LANGUAGES:
-        errors.add("language", "Choose en (English) or id (Indonesian).")
+        errors.add("language", _("Choose en (English) or id (Indonesian)."))
     if out.get("timezone") not in (None, "") and not is_valid_timezone(out["timezone"]):
         errors.add("timezone", f"Unknown time zone {out['timezone']!r}; use an IANA name.")
     if out.get("phone") is not None:
         phone = re.sub(r"[\s()\-.]", "", out["phone"])
         if not E164.match(phone):
-            errors.add("phone", "Enter the number in international form, e.g. +6281234567890.")
+            errors.add("phone", _("Enter the number in international form, e.g. +6281234567890."))
         out["phone"] = phone
     if out.get("email") is not None:
         try:
@@ -98,11 +99,11 @@ def clean_patient_fields(values: dict[str, Any], *, today: date, partial: bool =
             errors.add("email", str(exc))
     for name in ("consent_email", "consent_sms"):
         if name in out and not isinstance(out[name], bool):
-            errors.add(name, "Must be true or false.")
+            errors.add(name, _("Must be true or false."))
     if out.get("consent_sms") and "phone" in out and not out.get("phone"):
-        errors.add("consent_sms", "SMS consent needs a phone number.")
+        errors.add("consent_sms", _("SMS consent needs a phone number."))
     if out.get("consent_email") and "email" in out and not out.get("email"):
-        errors.add("consent_email", "Email consent needs an email address.")
+        errors.add("consent_email", _("Email consent needs an email address."))
     errors.raise_if_any()
     return out
 
@@ -112,7 +113,7 @@ def _check_mrn_free(mrn: str, exclude_id: int | None = None) -> None:
     if exclude_id is not None:
         query = query.where(Patient.id != exclude_id)
     if db.session.scalar(query) is not None:
-        raise Conflict.on("mrn", f"A patient with MRN {mrn} already exists.")
+        raise Conflict.on("mrn", _("A patient with MRN %(mrn)s already exists.", mrn=mrn))
 
 
 def create_patient(values: dict[str, Any], *, actor, now: datetime) -> Patient:
@@ -147,9 +148,9 @@ def update_patient(patient: Patient, values: dict[str, Any], *, actor, now: date
     }
     errors = FieldErrors()
     if merged_consent["consent_sms"] and not merged_consent["phone"]:
-        errors.add("consent_sms", "SMS consent needs a phone number.")
+        errors.add("consent_sms", _("SMS consent needs a phone number."))
     if merged_consent["consent_email"] and not merged_consent["email"]:
-        errors.add("consent_email", "Email consent needs an email address.")
+        errors.add("consent_email", _("Email consent needs an email address."))
     errors.raise_if_any()
     if "mrn" in clean:
         _check_mrn_free(clean["mrn"], exclude_id=patient.id)

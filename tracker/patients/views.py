@@ -1,6 +1,7 @@
 """Staff pages for patients: the list, the board, the forms and the patient page."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.audit.services import record_read
@@ -89,7 +90,9 @@ def _record_list(filters: dict, shown: list[int], total: int, view: str = "list"
 
 
 def _patient_or_404(patient_id: int) -> Patient:
-    return services.get_patient(patient_id) or abort(404, "There is no patient with this number.")
+    return services.get_patient(patient_id) or abort(
+        404, _("There is no patient with this number.")
+    )
 
 
 def _save(form: PatientForm, action) -> Patient | None:
@@ -116,7 +119,7 @@ def new():
             form, lambda values: services.create_patient(values, actor=current_user, now=utcnow())
         )
         if patient is not None:
-            flash(f"{patient.full_name} is added.", "success")
+            flash(_("%(full_name)s is added.", full_name=patient.full_name), "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
         return render_template("patients/form.html", form=form, patient=None), 422
     return render_template("patients/form.html", form=form, patient=None)
@@ -135,7 +138,7 @@ def edit(patient_id: int):
             ),
         )
         if saved is not None:
-            flash(f"{saved.full_name} is saved.", "success")
+            flash(_("%(full_name)s is saved.", full_name=saved.full_name), "success")
             return redirect(url_for("patients.show", patient_id=saved.id))
         return render_template("patients/form.html", form=form, patient=patient), 422
     return render_template("patients/form.html", form=form, patient=patient)

@@ -1,6 +1,7 @@
 """Staff see a patient's signed-in portal devices on the journey page and can sign them out."""
 
 from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.auth.access import require_clinical_staff
@@ -41,7 +42,13 @@ def sign_out_device(journey_id: int, session_id: int):
         abort(404)
     sessions.end(device, reason="staff", now=utcnow(), actor=current_user)
     db.session.commit()
-    flash(f"{sessions.device_label(device.user_agent)} is signed out of the portal.", "success")
+    flash(
+        _(
+            "%(device_label)s is signed out of the portal.",
+            device_label=sessions.device_label(device.user_agent),
+        ),
+        "success",
+    )
     return _back(journey)
 
 
@@ -52,5 +59,11 @@ def sign_out_devices(journey_id: int):
         abort(400)
     count = sessions.sign_out_devices(journey.patient_id, actor=current_user, now=utcnow())
     db.session.commit()
-    flash(f"{count} device(s) signed out of the portal; the patient's link still works.", "success")
+    flash(
+        _(
+            "%(count)s device(s) signed out of the portal; the patient's link still works.",
+            count=count,
+        ),
+        "success",
+    )
     return _back(journey)

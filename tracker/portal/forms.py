@@ -130,9 +130,9 @@ class PlainForm(FlaskForm):
 class InviteForm(FlaskForm):
     """Staff: how the new personal link reaches the patient."""
 
-    send_sms = BooleanField("By SMS")
-    send_email = BooleanField("By email")
-    show_link = BooleanField("Show the link and its QR code now, to hand over in person")
+    send_sms = BooleanField(_l("By SMS"))
+    send_email = BooleanField(_l("By email"))
+    show_link = BooleanField(_l("Show the link and its QR code now, to hand over in person"))
 
     @property
     def send_by(self) -> list[str]:
@@ -142,14 +142,16 @@ class InviteForm(FlaskForm):
 class StaffMilestoneForm(FlaskForm):
     """Staff: the day a milestone was reached (a correction replaces the earlier day)."""
 
-    reached_on = DateField("Day reached", validators=[InputRequired(message="Choose the day.")])
+    reached_on = DateField(
+        _l("Day reached"), validators=[InputRequired(message=_l("Choose the day."))]
+    )
 
 
 class ResolveForm(FlaskForm):
     note = TextAreaField(
-        "What was done",
-        validators=[InputRequired(message="Say what was done."), Length(max=2000)],
-        description="E.g. “Called the patient, advised rest; review booked for Friday.”",
+        _l("What was done"),
+        validators=[InputRequired(message=_l("Say what was done.")), Length(max=2000)],
+        description=_l("E.g. “Called the patient, advised rest; review booked for Friday.”"),
     )
 
 

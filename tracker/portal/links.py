@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -100,8 +101,10 @@ def invite(
     if not channels and not show_link:
         errors.add(
             "send_by",
-            "Choose how the link reaches the patient: by SMS, by email, or shown now to hand "
-            "over in person.",
+            _(
+                "Choose how the link reaches the patient: by SMS, by email, or shown now to hand "
+                "over in person."
+            ),
         )
     errors.raise_if_any("The link cannot reach the patient that way.")
     invitation = create_invitation(

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from flask import Response, current_app, g, has_request_context, request, session
+from flask_login import current_user
 
 from tracker.clock import utcnow
 from tracker.portal import sessions
@@ -63,10 +64,13 @@ def forget_device(response: Response) -> None:
 
 def select_locale() -> str:
     """Portal pages: the language chosen with the switch, then the patient's preferred one,
-    then the browser's. Staff pages stay in the default language (they are not translated)."""
+    then the browser's. Staff pages: the signed-in user's language, else the browser's.
+    The JSON API and work outside a request stay in the default language."""
     default = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
-    if not has_request_context() or request.blueprint not in PATIENT_BLUEPRINTS:
+    if not has_request_context() or request.path.startswith("/api/"):
         return default
+    if request.blueprint not in PATIENT_BLUEPRINTS:
+        return staff_locale(default)
     chosen = session.get(LANGUAGE_KEY)
     if chosen in languages():
         return chosen
@@ -77,3 +81,14 @@ def select_locale() -> str:
     if patient_language in languages():
         return patient_language
     return request.accept_languages.best_match(languages()) or default
+
+
+def staff_locale(default: str) -> str:
+    if current_user.is_authenticated and getattr(current_user, "language", None) in languages():
+        return current_user.language
+    return request.accept_languages.best_match(languages()) or default
+
+
+def select_timezone() -> str:
+    """Staff read times in the clinic's time zone."""
+    return current_app.config["CLINIC_TIMEZONE"]

@@ -128,7 +128,7 @@ def create_invitation(
 ) -> PortalInvitation:
     """New portal access for the journey's patient; every earlier link and session stops."""
     if not journey.is_active:
-        raise Conflict("Only a running journey can have a portal invitation.")
+        raise Conflict(_("Only a running journey can have a portal invitation."))
     replaced = _revoke_all(journey.patient_id, actor=actor, now=now)
     days = int(current_app.config.get("PORTAL_INVITATION_DAYS", 120))
     invitation = PortalInvitation(
@@ -190,7 +190,7 @@ def issue_invitation(
 def revoke_invitations(journey: Journey, *, actor: StaffUser, now: datetime) -> int:
     count = _revoke_all(journey.patient_id, actor=actor, now=now)
     if not count:
-        raise Conflict("The patient has no portal link to withdraw.")
+        raise Conflict(_("The patient has no portal link to withdraw."))
     devices = sessions.end_for_patient(journey.patient_id, reason="withdrawn", actor=actor, now=now)
     record(
         "portal.revoke",
@@ -224,7 +224,7 @@ def exchange(token: str, *, now: datetime) -> PortalInvitation:
     """The patient continued from the link: the invitation that the portal session stands on."""
     link = _find_link(token, now=now)
     if link is None:
-        raise NotFound("This link is not valid.")
+        raise NotFound(_("This link is not valid."))
     link.last_used_at = link.invitation.last_used_at = now
     invitation = link.invitation
     record(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
+from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -157,7 +158,7 @@ def open_sessions(patient_id: int, *, now: datetime) -> list[PortalSession]:
 def patient_session(patient_id: int, session_id: int) -> PortalSession:
     portal_session = db.session.get(PortalSession, session_id)
     if portal_session is None or portal_session.patient_id != patient_id:
-        raise NotFound("There is no such signed-in device.")
+        raise NotFound(_("There is no such signed-in device."))
     return portal_session
 
 

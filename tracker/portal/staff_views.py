@@ -13,6 +13,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -35,9 +37,8 @@ from tracker.portal.forms import (
 from tracker.portal.models import Alert
 from tracker.portal.panel import StaffPanel, staff_panel
 from tracker.reminders.notices import patient_channel
-from tracker.timeutil import clinic_tz
 
-bp = Blueprint("alerts", __name__, cli_group="portal")
+bp = Blueprint("portal_staff", __name__, cli_group="portal")
 
 QUEUE_STATUSES = ("unresolved", "resolved")
 
@@ -127,7 +128,9 @@ def acknowledge(alert_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"Alert for {alert.patient.full_name} acknowledged.", "success")
+        flash(
+            _("Alert for %(full_name)s acknowledged.", full_name=alert.patient.full_name), "success"
+        )
     back = request.form.get("next") or ""
     if back.startswith("/journeys/") and "//" not in back:
         return redirect(back, code=303)
@@ -146,7 +149,9 @@ def resolve(alert_id: int):
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash(f"Alert for {alert.patient.full_name} resolved.", "success")
+            flash(
+                _("Alert for %(full_name)s resolved.", full_name=alert.patient.full_name), "success"
+            )
             return redirect(url_for(".index"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("alerts/resolve.html", alert=alert, form=form), status
@@ -159,10 +164,22 @@ def _queued_text(invited: links.Invited) -> str:
     parts = []
     for row in invited.messages:
         where = row.patient.phone if row.channel == "sms" else row.patient.email
-        local = row.due_at.astimezone(clinic_tz())
-        when = "" if row.due_at <= utcnow() else f" at {local:%a %d %b %H:%M} (after quiet hours)"
-        parts.append(f"by {'SMS' if row.channel == 'sms' else 'email'} to {where}{when}")
-    return "The personal link goes " + " and ".join(parts) + "." if parts else ""
+        if row.due_at <= utcnow():
+            text = _("by %(channel)s to %(address)s")
+        else:
+            text = _("by %(channel)s to %(address)s at %(when)s (after quiet hours)")
+        when = format_datetime(row.due_at, "EEE d MMM HH:mm")
+        parts.append(
+            text
+            % {
+                "channel": _("SMS") if row.channel == "sms" else _("email"),
+                "address": where,
+                "when": when,
+            }
+        )
+    if not parts:
+        return ""
+    return _("The personal link goes %(ways)s.", ways=_(" and ").join(parts))
 
 
 @bp.route("/journeys/<int:journey_id>/portal/invite", methods=["GET", "POST"])
@@ -230,7 +247,7 @@ def revoke(journey_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("The portal link was withdrawn; it no longer opens the portal.", "success")
+        flash(_("The portal link was withdrawn; it no longer opens the portal."), "success")
     return _back_to_journey(journey)
 
 
@@ -251,7 +268,7 @@ def mark_milestone(journey_id: int, key: str):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("Milestone saved, marked as entered by staff.", "success")
+        flash(_("Milestone saved, marked as entered by staff."), "success")
     return _back_to_journey(journey)
 
 

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from tracker.audit.services import record
 from tracker.errors import Conflict, ValidationFailed
 from tracker.reminders.models import OPEN_STATUSES, PROBLEM_STATUSES, Reminder
@@ -11,9 +13,11 @@ from tracker.reminders.planning import consents
 def resend(reminder: Reminder, *, actor, now: datetime) -> Reminder:
     """Queue a reminder again at once (a person decided it should go)."""
     if reminder.status in OPEN_STATUSES:
-        raise Conflict("This reminder is already waiting to be sent.")
+        raise Conflict(_("This reminder is already waiting to be sent."))
     if reminder.audience == "patient" and not consents(reminder.patient, reminder.channel):
-        raise Conflict(f"The patient has not consented to {reminder.channel} messages.")
+        raise Conflict(
+            _("The patient has not consented to %(channel)s messages.", channel=reminder.channel)
+        )
     old = reminder.status
     reminder.status = "pending"
     reminder.due_at = reminder.next_attempt_at = now
@@ -35,11 +39,13 @@ def resend(reminder: Reminder, *, actor, now: datetime) -> Reminder:
 
 def cancel_reminder(reminder: Reminder, *, reason: str, actor, now: datetime) -> Reminder:
     if not (reason or "").strip():
-        raise ValidationFailed.on("reason", "Say why this reminder is cancelled.")
+        raise ValidationFailed.on("reason", _("Say why this reminder is cancelled."))
     if reminder.status == "sending":
-        raise Conflict("This reminder is being sent right now; try again in a minute.")
+        raise Conflict(_("This reminder is being sent right now; try again in a minute."))
     if reminder.status not in ("pending", *PROBLEM_STATUSES):
-        raise Conflict(f"This reminder is already {reminder.status_label}.")
+        raise Conflict(
+            _("This reminder is already %(status_label)s.", status_label=reminder.status_label)
+        )
     old = reminder.status
     reminder.status, reminder.cancel_code = "cancelled", "staff"
     reminder.status_reason = reason.strip()

@@ -50,6 +50,7 @@ from tracker.reminders.planning import (
     template_rules,
 )
 from tracker.reminders.rendering import LINK_PLACEHOLDER, needs_portal_link, reader, render
+from tracker.vocabulary import REMINDER_PROBLEMS
 
 #: messages due at the same moment: urgent first, then in their template's order
 SEND_ORDER = (
@@ -212,11 +213,6 @@ def _alert(about: Reminder, kind: str, text: str, *, now: datetime) -> Reminder 
     patient = about.patient
     clinic_tz = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
     due = about.due_at.astimezone(clinic_tz)
-    titles = {
-        "failed": "Reminder failed",
-        "needs_check": "Reminder needs a check",
-        "expired": "Reminder expired unsent",
-    }
     alert = Reminder(
         idempotency_key=key,
         journey_id=about.journey_id,
@@ -234,9 +230,9 @@ def _alert(about: Reminder, kind: str, text: str, *, now: datetime) -> Reminder 
         next_attempt_at=now,
         status="pending",
         attempts=0,
-        subject=f"{titles[kind]}: {patient.full_name} ({patient.mrn}), {about.rule_key}",
+        subject=f"{REMINDER_PROBLEMS[kind]}: {patient.full_name} ({patient.mrn}), {about.rule_key}",
         body=(
-            f"{titles[kind]} for {patient.full_name} ({patient.mrn}): "
+            f"{REMINDER_PROBLEMS[kind]} for {patient.full_name} ({patient.mrn}): "
             f"{about.rule_key} by {about.channel}, due {due:%Y-%m-%d %H:%M} ({clinic_tz.key}).\n\n"
             f"{text}\n\nOpen the clinic outbox to resend or cancel it."
         ),

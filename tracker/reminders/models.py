@@ -7,6 +7,7 @@ from tracker.clock import utcnow
 from tracker.db import UTCDateTime, db
 from tracker.journeys.models import Appointment, Journey
 from tracker.patients.models import Patient
+from tracker.vocabulary import REMINDER_STATUSES
 
 CHANNELS = ("email", "sms")
 #: patient; coordinator (reminder problems, the template's staff rules); on_duty (the contacts
@@ -116,7 +117,8 @@ class Reminder(db.Model):
 
     @property
     def status_label(self) -> str:
-        return "due" if self.status == "pending" else self.status.replace("_", " ")
+        label = REMINDER_STATUSES.get(self.status)
+        return str(label) if label is not None else self.status.replace("_", " ")
 
     @property
     def is_alert(self) -> bool:

@@ -5,6 +5,7 @@ from datetime import date
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import (
     Blueprint,
     abort,
@@ -16,6 +17,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.audit.services import record_read
@@ -40,7 +43,7 @@ def _filters() -> queries.OutboxFilters:
         try:
             day = date.fromisoformat(args["day"])
         except ValueError:
-            flash("Enter the day as YYYY-MM-DD.", "error")
+            flash(_("Enter the day as YYYY-MM-DD."), "error")
     return queries.OutboxFilters(
         status=args.get("status", "") if args.get("status") in STATUSES else "",
         channel=args.get("channel", "") if args.get("channel") in CHANNELS else "",
@@ -90,7 +93,7 @@ def resend(reminder_id: int):
         flash(error.message, "error")
         return _back(reminder)
     db.session.commit()
-    flash("The reminder is queued and goes out with the next dispatch.", "success")
+    flash(_("The reminder is queued and goes out with the next dispatch."), "success")
     return _back(reminder)
 
 
@@ -107,7 +110,7 @@ def cancel(reminder_id: int):
         flash(error.message, "error")
         return _back(reminder)
     db.session.commit()
-    flash("The reminder is cancelled.", "success")
+    flash(_("The reminder is cancelled."), "success")
     return _back(reminder)
 
 
@@ -127,7 +130,7 @@ def sms_stop():
     if not current_app.config.get("SMS_STOP_TOKEN"):
         abort(404)
     if not _stop_token_ok():
-        return jsonify(message="Send the shared STOP token as 'Authorization: Bearer …'."), 401
+        return jsonify(message=_("Send the shared STOP token as 'Authorization: Bearer …'.")), 401
     data = request.get_json(silent=True) if request.is_json else request.form
     data = data if isinstance(data, dict) or hasattr(data, "get") else {}
     try:
@@ -141,9 +144,10 @@ def sms_stop():
     return jsonify(withdrawn=withdrawn)
 
 
-def patient_local(value, tz_name: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """An instant in the patient's own time zone, with the zone's abbreviation."""
+def patient_local(value, tz_name: str, fmt: str = "EEE dd MMM y, HH:mm") -> str:
+    """An instant in the patient's own time zone, with the zone's abbreviation, in the
+    reader's language."""
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(tz_name))
-    return f"{local.strftime(fmt)} {local.tzname()}"
+    return f"{babel_dates.format_datetime(local, fmt, locale=get_locale())} {local.tzname()}"

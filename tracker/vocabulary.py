@@ -1,0 +1,254 @@
+"""Every word staff read for a stored value, in one translated place.
+
+Stage names, statuses, kinds, roles, audit actions and outcome time points are lazy strings
+(Flask-Babel ``lazy_gettext``): they turn into the reader's language when shown. Views,
+services and templates (the ``stage_label``, ``humanize`` and ``read_label`` filters, the
+``vocabulary`` global) look them up here; nothing else keeps a copy.
+"""
+
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+
+#: the stages of a journey, in order
+STAGES = {
+    "consultation": _l("Consultation"),
+    "preparation": _l("Preparation"),
+    "procedure": _l("Procedure"),
+    "discharge": _l("Discharge"),
+    "follow_up": _l("Follow-up"),
+}
+
+#: stored values shown as words: conditions, sides, approaches, anaesthesia, kinds, statuses,
+#: roles, sexes, channels, languages, alert severities
+VALUES = {
+    # conditions
+    "herniated_disc": _l("Herniated disc"),
+    "spinal_stenosis": _l("Spinal stenosis"),
+    "sciatica": _l("Sciatica"),
+    "other": _l("Other"),
+    # sides
+    "left": _l("Left"),
+    "right": _l("Right"),
+    "bilateral": _l("Bilateral"),
+    "central": _l("Central"),
+    # approaches and anaesthesia
+    "transforaminal": _l("Transforaminal (TELD / PELD)"),
+    "interlaminar": _l("Interlaminar"),
+    "general": _l("General"),
+    "local_sedation": _l("Local with sedation"),
+    # appointment kinds
+    "consultation": _l("Consultation"),
+    "pre_op": _l("Pre-operative"),
+    "surgery": _l("Surgery"),
+    "follow_up": _l("Follow-up"),
+    # statuses (journeys, tasks, appointments, alerts, reminders)
+    "active": _l("Active"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "scheduled": _l("Scheduled"),
+    "no_show": _l("Did not attend"),
+    "open": _l("Open"),
+    "done": _l("Done"),
+    "skipped": _l("Skipped"),
+    "acknowledged": _l("Acknowledged"),
+    "resolved": _l("Resolved"),
+    "unresolved": _l("Unresolved"),
+    "pending": _l("Pending"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "needs_check": _l("Needs a check"),
+    "expired": _l("Expired"),
+    # alert severities
+    "urgent": _l("Urgent"),
+    "high": _l("High"),
+    "normal": _l("Normal"),
+    # roles
+    "admin": _l("Admin"),
+    "coordinator": _l("Coordinator"),
+    "clinician": _l("Clinician"),
+    # sexes
+    "female": _l("Female"),
+    "male": _l("Male"),
+    "unknown": _l("Unknown"),
+    # channels, audiences and languages
+    "sms": _l("SMS"),
+    "email": _l("Email"),
+    "patient": _l("Patient"),
+    "on_duty": _l("On duty"),
+    "escalation": _l("Escalation"),
+    "en": _l("English"),
+    "id": _l("Indonesian"),
+    # audit kinds
+    "change": _l("Change"),
+    "read": _l("Read"),
+}
+
+#: what changed, as the journey's history and the audit trail name it
+AUDIT_ACTIONS = {
+    "journey.start": _l("Journey started"),
+    "journey.advance": _l("Stage advanced"),
+    "journey.back": _l("Moved back a stage"),
+    "journey.complete": _l("Journey completed"),
+    "journey.cancel": _l("Journey cancelled"),
+    "journey.reschedule": _l("Surgery rescheduled"),
+    "task.complete": _l("Task done"),
+    "task.skip": _l("Task skipped"),
+    "task.reopen": _l("Task reopened"),
+    "appointment.create": _l("Appointment booked"),
+    "appointment.update": _l("Appointment changed"),
+    "appointment.cancel": _l("Appointment cancelled"),
+    "note.add": _l("Note added"),
+    "patient.create": _l("Patient registered"),
+    "patient.update": _l("Patient details changed"),
+    "alert.raise": _l("Alert raised"),
+    "alert.acknowledge": _l("Alert acknowledged"),
+    "alert.resolve": _l("Alert resolved"),
+    "alert.escalate": _l("Alert escalated"),
+    "discharge.draft": _l("Discharge sheet draft saved"),
+    "discharge.issue": _l("Discharge sheet issued"),
+    "export.journeys_csv": _l("Research CSV exported"),
+    "fhir.everything": _l("FHIR record exported"),
+    "fhir.export": _l("FHIR bulk export"),
+    "fhir.read": _l("FHIR resource read"),
+    "instrument.load": _l("Questionnaire loaded"),
+    "pathway.load": _l("Pathway loaded"),
+    "on_duty.add": _l("On-duty contact added"),
+    "on_duty.remove": _l("On-duty contact removed"),
+    "patient.sms_stop": _l("Patient replied STOP"),
+    "portal.check_in": _l("Check-in recorded"),
+    "portal.device_sign_out": _l("Portal device signed out"),
+    "portal.invite": _l("Portal link sent"),
+    "portal.link_request": _l("New portal link asked for"),
+    "portal.link_request_refused": _l("Portal link request refused"),
+    "portal.milestone": _l("Milestone recorded"),
+    "portal.revoke": _l("Portal access withdrawn"),
+    "portal.sign_in": _l("Signed in to the portal"),
+    "questionnaire.complete": _l("Questionnaire completed"),
+    "questionnaire.submit": _l("Questionnaire answers saved"),
+    "questionnaire.entered_in_error": _l("Questionnaire marked entered in error"),
+    "reminder.cancel": _l("Reminder cancelled"),
+    "reminder.resend": _l("Reminder sent again"),
+    "reminders.consent_stop": _l("Reminders stopped (consent withdrawn)"),
+    "reminders.plan": _l("Reminders planned"),
+    "settings.two_factor": _l("Two-factor rule changed"),
+    "theatre_return.record": _l("Return to theatre recorded"),
+    "theatre_return.void": _l("Return to theatre withdrawn"),
+    "outcomes.export": _l("Outcomes report exported"),
+    "token.create": _l("API token created"),
+    "token.revoke": _l("API token revoked"),
+    "user.create": _l("Staff user added"),
+    "user.update": _l("Staff user changed"),
+    "user.language": _l("Language changed"),
+    "user.password": _l("Password changed"),
+    "user.sign_in": _l("Signed in"),
+    "user.sign_out": _l("Signed out"),
+    "user.sign_in_failed": _l("Sign-in failed"),
+    "user.two_factor_on": _l("Two-factor sign-in turned on"),
+    "user.two_factor_off": _l("Two-factor sign-in turned off"),
+    "user.recovery_codes": _l("New recovery codes made"),
+    "user.recovery_code_used": _l("Recovery code used"),
+}
+
+#: what was opened, as "who opened this record" names it
+READS = {
+    "patient.view": _l("Patient page"),
+    "patient.search": _l("Patient list or search"),
+    "journey.view": _l("Journey page"),
+    "journey.list": _l("List of journeys"),
+    "discharge.view": _l("Discharge sheet editor"),
+    "discharge.print": _l("Discharge sheet printed"),
+    "discharge.download": _l("Discharge sheet PDF"),
+    "discharge.list": _l("Today's discharges"),
+    "reminder.list": _l("Reminders"),
+    "audit.view": _l("Audit trail"),
+    "audit.export": _l("Audit trail exported"),
+    "fhir.everything": _l("FHIR: the whole record"),
+    "fhir.read": _l("FHIR: one resource"),
+    "fhir.export": _l("FHIR bulk export (command line)"),
+    "fhir.export.request": _l("FHIR bulk export asked for"),
+    "fhir.export.download": _l("FHIR bulk export file"),
+    "export.journeys_csv": _l("Research CSV"),
+}
+
+#: the kinds of portal alert, as a phrase inside a sentence (the on-duty message)
+ALERT_KINDS = {
+    "red_flag": _l("red flag reported"),
+    "pain_high": _l("pain 8 or more"),
+    "pain_rise": _l("pain rising"),
+    "leg_pain_return": _l("possible re-herniation"),
+    "missed_checkins": _l("missed check-ins"),
+}
+
+#: the titles of the coordinator's alert about a reminder gone wrong
+REMINDER_PROBLEMS = {
+    "failed": _l("Reminder failed"),
+    "needs_check": _l("Reminder needs a check"),
+    "expired": _l("Reminder expired unsent"),
+}
+
+#: a reminder's status inside a sentence ("This reminder is already sent.")
+REMINDER_STATUSES = {
+    "pending": _l("due"),
+    "sending": _l("sending"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "needs_check": _l("needs check"),
+    "cancelled": _l("cancelled"),
+    "skipped": _l("skipped"),
+    "expired": _l("expired"),
+}
+
+#: the outcome questionnaires' time points
+TIMEPOINTS = {
+    "baseline": _l("Before surgery"),
+    "2w": _l("2 weeks"),
+    "6w": _l("6 weeks"),
+    "3m": _l("3 months"),
+    "12m": _l("12 months"),
+}
+
+#: where a time point's questionnaires stand
+TIMEPOINT_STATES = {
+    "waiting": _l("Once surgery is booked"),
+    "upcoming": _l("Upcoming"),
+    "open": _l("Open"),
+    "overdue": _l("Overdue"),
+    "missed": _l("Missed"),
+    "skipped": _l("Skipped"),
+    "done": _l("Done"),
+}
+
+
+def humanize(value: str | None) -> str:
+    """snake_case to a label: "herniated_disc" → "Herniated disc" (translated when known)."""
+    if not value:
+        return ""
+    if value in VALUES:
+        return str(VALUES[value])
+    text = str(value).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def label(value: str | None, words: Mapping = VALUES) -> str:
+    """The word for ``value`` in ``words``, else the value made readable."""
+    if value in words:
+        return str(words[value])
+    return humanize(value)
+
+
+def stage_label(stage: str | None) -> str:
+    return label(stage, STAGES)
+
+
+def read_label(action: str) -> str:
+    if action in READS:
+        return str(READS[action])
+    return action.replace("_", " ").replace(".", ": ").capitalize()
+
+
+def audit_label(action: str) -> str:
+    if action in AUDIT_ACTIONS:
+        return str(AUDIT_ACTIONS[action])
+    return humanize(action.replace(".", " "))
