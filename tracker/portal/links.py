@@ -130,16 +130,19 @@ def link_for_message(reminder: Reminder, *, now: datetime) -> str | None:
 
     None when the patient's portal access was withdrawn or the journey has ended.
     """
-    journey = reminder.journey
-    invitation = active_invitation(journey, now=now)
+    journey, caregiver = reminder.journey, reminder.caregiver
+    invitation = active_invitation(journey, now=now, caregiver=caregiver)
     if invitation is None:
-        if not journey.is_active or access_withdrawn(journey.patient_id):
+        if caregiver is not None and not caregiver.is_active:
+            return None
+        if not journey.is_active or (caregiver is None and access_withdrawn(journey.patient_id)):
             return None
         invitation = create_invitation(
             journey,
             actor=None,
             now=now,
             details={"reason": "a message needed a personal link", "message": reminder.id},
+            caregiver=caregiver,
         )
     token = mint_link(invitation, via=reminder.channel, now=now, reminder_id=reminder.id)
     return invitation_link(token)
