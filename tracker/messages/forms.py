@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.messages.models import PHOTO_REVIEWS
@@ -39,6 +40,11 @@ class AssignForm(FlaskForm):
 class ReviewForm(FlaskForm):
     review = RadioField(
         "Reviewed",
-        choices=list(zip(PHOTO_REVIEWS, ("Looks as expected", "Needs a visit"), strict=True)),
+        choices=[
+            SelectChoice(value, label)
+            for value, label in zip(
+                PHOTO_REVIEWS, ("Looks as expected", "Needs a visit"), strict=True
+            )
+        ],
         validators=[InputRequired(message="Choose one.")],
     )

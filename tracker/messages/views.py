@@ -8,6 +8,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from tracker.audit.services import record_read
 from tracker.auth.access import clinical_required
@@ -57,16 +58,17 @@ def _clinicians() -> list[StaffUser]:
 def _reply_form(journey: Journey, **kwargs) -> ReplyForm:
     form = ReplyForm(**kwargs)
     language = journey.patient.language
-    form.saved_reply.choices = [("", "— none —")] + [
-        (r.key, r.title.get("en", r.key) + f" ({language})") for r in services.saved_replies()
+    form.saved_reply.choices = [SelectChoice("", "— none —")] + [
+        SelectChoice(r.key, r.title.get("en", r.key) + f" ({language})")
+        for r in services.saved_replies()
     ]
     return form
 
 
 def _assign_form(conversation: Conversation, **kwargs) -> AssignForm:
     form = AssignForm(**kwargs)
-    form.assignee.choices = [("", "Nobody (anyone answers)")] + [
-        (str(u.id), u.name) for u in _clinicians()
+    form.assignee.choices = [SelectChoice("", "Nobody (anyone answers)")] + [
+        SelectChoice(str(u.id), u.name) for u in _clinicians()
     ]
     if not form.is_submitted():
         form.assignee.data = str(conversation.assignee_id or "")
