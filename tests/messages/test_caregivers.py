@@ -110,3 +110,22 @@ def test_the_api_invites_a_caregiver_and_keeps_the_patient_form(client, recoveri
         headers=api_headers(),
     )
     assert refused.status_code == 422
+
+
+def test_a_reply_to_a_caregivers_message_tells_the_caregiver_too(recovering, phone, coordinator):
+    from tracker.messages import services as messages
+
+    journey = recovering(consent_sms=True)
+    caregiver, invited = _caregiver(journey, coordinator)
+    daughter = phone()
+    daughter.open(invited.token)
+    assert send(daughter, "Can he shower?").status_code == 303
+    messages.reply(journey, "Yes, from day 3.", actor=coordinator, now=utcnow())
+    db.session.commit()
+    notices = db.session.scalars(
+        sa.select(Reminder).where(Reminder.message_key == "new_message")
+    ).all()
+    assert sorted((r.caregiver_id or 0) for r in notices) == [0, caregiver.id]
+    for row in notices:
+        _subject, text, _html = render(row, portal_link="https://p.example/portal/i/x")
+        assert "shower" not in text and "day 3" not in text
