@@ -124,6 +124,10 @@ def upgrade():
         batch_op.add_column(sa.Column('caregiver_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_portal_check_ins_caregiver_id_portal_caregivers'), 'portal_caregivers', ['caregiver_id'], ['id'])
 
+    with op.batch_alter_table('portal_milestones', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('caregiver_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_portal_milestones_caregiver_id_portal_caregivers'), 'portal_caregivers', ['caregiver_id'], ['id'])
+
     with op.batch_alter_table('portal_invitations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('caregiver_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_portal_invitations_caregiver_id'), ['caregiver_id'], unique=False)
@@ -143,6 +147,10 @@ def downgrade():
     with op.batch_alter_table('portal_invitations', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_portal_invitations_caregiver_id_portal_caregivers'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_portal_invitations_caregiver_id'))
+        batch_op.drop_column('caregiver_id')
+
+    with op.batch_alter_table('portal_milestones', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_portal_milestones_caregiver_id_portal_caregivers'), type_='foreignkey')
         batch_op.drop_column('caregiver_id')
 
     with op.batch_alter_table('portal_check_ins', schema=None) as batch_op:

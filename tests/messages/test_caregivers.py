@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from tests.messages.conftest import Browser, send
+from tests.messages.conftest import Browser, csrf_from, send
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.messages.models import Message
@@ -41,10 +41,16 @@ def test_a_caregivers_check_in_and_message_are_marked_as_theirs(
     message = db.session.scalar(sa.select(Message))
     assert (message.author_kind, message.author_name) == ("caregiver", "Citra Wijaya")
     assert "entered by Citra Wijaya (caregiver)" in daughter.page("/portal/messages")
+    token = csrf_from(daughter.page("/portal/milestones"))
+    marked = daughter.client.post(
+        "/portal/milestones/desk_work", data={"csrf_token": token, "desk_work-when": "today"}
+    )
+    assert marked.status_code == 303
     staff = Browser(app.test_client())
     staff.sign_in(coordinator)
     page = staff.get(f"/journeys/{journey.id}").get_data(as_text=True)
-    assert page.count("entered by Citra Wijaya (caregiver)") >= 2  # the check-in and the message
+    # the check-in, the milestone and the message
+    assert page.count("entered by Citra Wijaya (caregiver)") >= 3
 
 
 def test_patient_and_caregiver_access_are_withdrawn_separately(

@@ -223,6 +223,10 @@ class MilestoneRecord(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     entered_by: Mapped[str] = mapped_column(sa.String(10), default="patient")
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    #: marked in the portal by the patient's caregiver
+    caregiver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portal_caregivers.id"))
+
+    caregiver: Mapped[Caregiver | None] = relationship()
 
 
 class Alert(db.Model):

@@ -303,7 +303,7 @@ def mark_milestone(key: str):
         form.when.data, form.reached_on.data
     )
     try:
-        milestone_rules.mark_milestone(g.journey, key, reached, now=now)
+        milestone_rules.mark_milestone(g.journey, key, reached, now=now, caregiver=g.caregiver)
     except NotFound:
         db.session.rollback()
         abort(404)
