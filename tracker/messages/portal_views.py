@@ -16,7 +16,7 @@ from tracker.forms import apply_errors
 from tracker.messages import services
 from tracker.messages.forms import PortalMessageForm
 from tracker.messages.photos import MAX_BYTES, MAX_PHOTOS
-from tracker.messages.views import photo_response
+from tracker.messages.responses import photo_response
 from tracker.portal.locale import current_invitation
 from tracker.portal.views import portal_required
 

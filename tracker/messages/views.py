@@ -21,7 +21,8 @@ from tracker.forms import apply_errors
 from tracker.journeys.models import Journey
 from tracker.messages import services
 from tracker.messages.forms import AssignForm, ReplyForm, ReviewForm
-from tracker.messages.models import Conversation, MessagePhoto
+from tracker.messages.models import Conversation
+from tracker.messages.responses import photo_response
 from tracker.portal.forms import PlainForm
 
 bp = Blueprint("messages", __name__)
@@ -237,14 +238,6 @@ def staff_or_token(view):
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def photo_response(photo: MessagePhoto, *, thumb: bool) -> Response:
-    """The photo's JPEG, never cached anywhere."""
-    response = Response(photo.thumbnail if thumb else photo.data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Disposition"] = f'inline; filename="photo-{photo.id}.jpg"'
-    return response
 
 
 def _staff_photo(photo_id: int, thumb: bool) -> Response:
