@@ -1,5 +1,7 @@
 """A caregiver's own portal access: invited, signed in, acting under their own name."""
 
+import re
+
 import sqlalchemy as sa
 
 from tests.messages.conftest import Browser, csrf_from, send
@@ -135,3 +137,21 @@ def test_a_reply_to_a_caregivers_message_tells_the_caregiver_too(recovering, pho
     for row in notices:
         _subject, text, _html = render(row, portal_link="https://p.example/portal/i/x")
         assert "shower" not in text and "day 3" not in text
+
+
+def test_a_coordinator_invites_a_caregiver_on_the_journey_page(app, recovering, coordinator, phone):
+    journey = recovering()
+    staff = Browser(app.test_client())
+    staff.sign_in(coordinator)
+    url = f"/journeys/{journey.id}/portal/caregivers"
+    form = {"name": "Dewi", "relationship": "daughter", "phone": "+62 812 5550 1234"}
+    response = staff.post(url, {**form, "show_link": "y"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    link = re.search(r"https?://[^\"<\s]+/portal/i/[\w-]+", response.get_data(as_text=True))
+    daughter = phone()
+    daughter.open(link.group(0).split("/portal/i/")[1])
+    page = staff.get(f"/journeys/{journey.id}").get_data(as_text=True)
+    assert "Dewi</strong> (daughter)" in page and "Dewi (caregiver)" in page  # and her phone
+    refused = staff.post(url, {"name": "X", "relationship": "son", "send_sms": "y"})
+    assert refused.status_code == 422
