@@ -10,6 +10,7 @@ from tracker.exports.api import blp as exports_blp
 from tracker.extensions import csrf
 from tracker.fhir.api import blp as fhir_blp
 from tracker.journeys.api import blp as journeys_blp
+from tracker.messages.api import blp as messages_blp
 from tracker.outcomes.api import blp as outcomes_blp
 from tracker.patients.api import blp as patients_blp
 from tracker.portal.api import blp as portal_blp
@@ -24,6 +25,7 @@ BLUEPRINTS = (
     outcomes_blp,
     fhir_blp,
     exports_blp,
+    messages_blp,
 )
 
 

@@ -25,6 +25,7 @@ from tracker.discharge import services as discharge
 from tracker.discharge.models import DischargeSheet
 from tracker.journeys import services as journeys
 from tracker.journeys.models import Journey, Task
+from tracker.messages.demo import create_messages, messages_done
 from tracker.on_duty import services as on_duty
 from tracker.on_duty.models import OnDutyContact
 from tracker.outcomes import answering, catalogue
@@ -961,6 +962,7 @@ STEPS: list[Step] = [
         lambda demo: len(demo.cases),
         _create_reads_and_devices,
     ),
+    Step("messages, a wound photo and a caregiver", messages_done, lambda demo: 3, create_messages),
 ]
 
 

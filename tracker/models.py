@@ -5,6 +5,7 @@ from tracker.auth.models import ApiToken, ClinicSetting, RecoveryCode, StaffUser
 from tracker.discharge.models import DischargeBatch, DischargeDraft, DischargeSheet, SheetPdf
 from tracker.fhir.models import ExportJob
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
+from tracker.messages.models import Conversation, Message, MessagePhoto
 from tracker.on_duty.models import OnDutyContact
 from tracker.outcomes.models import (
     Instrument,
@@ -16,6 +17,7 @@ from tracker.pathways.models import PathwayTemplate
 from tracker.patients.models import Patient
 from tracker.portal.models import (
     Alert,
+    Caregiver,
     CheckIn,
     MilestoneRecord,
     PortalInvitation,
@@ -29,14 +31,18 @@ __all__ = [
     "Appointment",
     "Alert",
     "AuditEvent",
+    "Caregiver",
     "CheckIn",
     "DischargeBatch",
     "ClinicSetting",
+    "Conversation",
     "DischargeDraft",
     "DischargeSheet",
     "ExportJob",
     "Instrument",
     "Journey",
+    "Message",
+    "MessagePhoto",
     "MilestoneRecord",
     "Note",
     "OnDutyContact",

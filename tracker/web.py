@@ -37,6 +37,8 @@ from tracker.discharge.views import bp as discharge_bp
 from tracker.exports.views import bp as exports_bp
 from tracker.extensions import login_manager
 from tracker.journeys.views import bp as journeys_bp
+from tracker.messages import portal_views as portal_message_views
+from tracker.messages.views import bp as messages_bp
 from tracker.on_duty.views import bp as on_duty_bp
 from tracker.outcomes import portal_views as questionnaire_views
 from tracker.outcomes.views import bp as outcomes_bp
@@ -64,6 +66,8 @@ BLUEPRINTS = (
     audit_bp,
     outcomes_bp,
     questionnaire_views.bp,
+    messages_bp,
+    portal_message_views.bp,
 )
 
 

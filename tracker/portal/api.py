@@ -16,12 +16,23 @@ from tracker.api_support import (
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.journeys.models import Journey
-from tracker.portal import links, services
+from tracker.portal import caregivers, links, services
 
 blp = Blueprint("portal_api", __name__, description="Patient portal invitations.")
 blp.before_request(authenticate)
 blp.before_request(require_json_body)
 json_errors(blp)
+
+
+class CaregiverSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    relationship = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=60),
+        metadata={"description": "Who the caregiver is to the patient", "example": "daughter"},
+    )
+    phone = fields.String(validate=validate.Length(min=1, max=40))
+    email = fields.Email(validate=validate.Length(max=254))
 
 
 class InvitationRequestSchema(Schema):
@@ -40,6 +51,13 @@ class InvitationRequestSchema(Schema):
         load_default=False,
         metadata={"description": "Also return the link, to hand over in person (never stored)."},
     )
+    caregiver = fields.Nested(
+        CaregiverSchema,
+        metadata={
+            "description": "Invite this caregiver (access of their own) instead of the patient; "
+            "send_by then uses the caregiver's phone (sms) or email."
+        },
+    )
 
 
 class InvitationSchema(Schema):
@@ -51,6 +69,7 @@ class InvitationSchema(Schema):
     link = fields.String(
         metadata={"description": "Only with show_link: the personal link (shown once)."}
     )
+    caregiver_id = fields.Integer(metadata={"description": "Only for a caregiver invitation."})
 
 
 @blp.route("/journeys/<int:journey_id>/portal/invitations", methods=["POST"])
@@ -60,18 +79,36 @@ class InvitationSchema(Schema):
 def create_invitation(values, journey_id: int):
     """Invite the patient to the portal: their personal link goes by SMS and/or email.
 
-    Any earlier link, and every portal session made from it, stops working.
+    Any earlier link, and every portal session made from it, stops working. With
+    ``caregiver``, a named caregiver is invited instead, with access of their own (the
+    patient's link keeps working).
     """
     journey = get_or_404(Journey, journey_id)
-    invited = links.invite(
-        journey,
-        send_by=values["send_by"],
-        show_link=values["show_link"],
-        actor=g.api_user,
-        now=utcnow(),
-    )
+    body = {}
+    if "caregiver" in values:
+        given = values["caregiver"]
+        details = caregivers.CaregiverDetails(
+            given["name"], given["relationship"], given.get("phone"), given.get("email")
+        )
+        caregiver, invited = caregivers.invite_caregiver(
+            journey,
+            details,
+            send_by=values["send_by"],
+            show_link=values["show_link"],
+            actor=g.api_user,
+            now=utcnow(),
+        )
+        body["caregiver_id"] = caregiver.id
+    else:
+        invited = links.invite(
+            journey,
+            send_by=values["send_by"],
+            show_link=values["show_link"],
+            actor=g.api_user,
+            now=utcnow(),
+        )
     db.session.commit()
-    body = {
+    body |= {
         "id": invited.invitation.id,
         "expires_at": invited.invitation.expires_at,
         "queued": invited.queued,

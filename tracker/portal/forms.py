@@ -157,3 +157,22 @@ class ResolveForm(FlaskForm):
 
 class AlertFilterForm(FlaskForm):
     status = StringField()
+
+
+class CaregiverForm(FlaskForm):
+    """Staff: a named caregiver, and how their own personal link reaches them."""
+
+    name = StringField("Name", validators=[InputRequired(message="Give a name."), Length(max=120)])
+    relationship = StringField(
+        "Relationship to the patient",
+        validators=[InputRequired(message="E.g. daughter, son, husband."), Length(max=60)],
+    )
+    phone = StringField("Mobile phone", validators=[Optional(), Length(max=40)])
+    email = StringField("Email", validators=[Optional(), Length(max=254)])
+    send_sms = BooleanField("Send the link by SMS")
+    send_email = BooleanField("Send the link by email")
+    show_link = BooleanField("Show the link and its QR code now, to hand over in person")
+
+    @property
+    def send_by(self) -> list[str]:
+        return [c for c in ("sms", "email") if self[f"send_{c}"].data]

@@ -137,22 +137,27 @@ def link_for_message(
     ``invitations``: journey id -> active invitation (:func:`active_invitations`), kept up to
     date here, when a dispatcher loaded them for its batch.
     """
-    journey = reminder.journey
-    if invitations is not None and invitations.get(journey.id) is not None:
-        invitation = invitations[journey.id]
+    journey, caregiver = reminder.journey, reminder.caregiver
+    # The batch's map holds each journey's own (the patient's) access; a caregiver's is looked up.
+    batch = invitations if caregiver is None else None
+    if batch is not None and batch.get(journey.id) is not None:
+        invitation = batch[journey.id]
     else:
-        invitation = active_invitation(journey, now=now)
+        invitation = active_invitation(journey, now=now, caregiver=caregiver)
     if invitation is None:
-        if not journey.is_active or access_withdrawn(journey.patient_id):
+        if caregiver is not None and not caregiver.is_active:
+            return None
+        if not journey.is_active or (caregiver is None and access_withdrawn(journey.patient_id)):
             return None
         invitation = create_invitation(
             journey,
             actor=None,
             now=now,
             details={"reason": "a message needed a personal link", "message": reminder.id},
+            caregiver=caregiver,
         )
-    if invitations is not None:
-        invitations[journey.id] = invitation
+    if batch is not None:
+        batch[journey.id] = invitation
     token = mint_link(invitation, via=reminder.channel, now=now, reminder_id=reminder.id)
     return invitation_link(token)
 
@@ -163,6 +168,7 @@ def active_invitations(journeys: list[Journey], *, now: datetime) -> dict[int, P
         sa.select(PortalInvitation)
         .where(
             PortalInvitation.journey_id.in_({j.id for j in journeys}),
+            PortalInvitation.caregiver_id.is_(None),
             PortalInvitation.revoked_at.is_(None),
             PortalInvitation.expires_at > now,
         )

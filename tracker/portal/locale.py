@@ -15,7 +15,7 @@ PORTAL_COOKIE = "tracker_portal"
 PORTAL_KEY = "portal_invitation"
 LANGUAGE_KEY = "portal_language"
 #: the blueprints whose pages patients read (the questionnaires live in the outcomes domain)
-PATIENT_BLUEPRINTS = ("portal", "questionnaires")
+PATIENT_BLUEPRINTS = ("portal", "questionnaires", "portal_messages")
 
 
 def languages() -> tuple[str, ...]:

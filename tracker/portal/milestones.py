@@ -18,7 +18,7 @@ from tracker.db import db
 from tracker.errors import Conflict, NotFound, ValidationFailed
 from tracker.journeys.models import Journey
 from tracker.portal import alerts
-from tracker.portal.models import MilestoneRecord
+from tracker.portal.models import Caregiver, MilestoneRecord
 from tracker.portal.services import patient_today
 
 #: who says a milestone was reached
@@ -39,6 +39,8 @@ class Milestone:
     source: str | None = None
     #: the staff member who marked or corrected it
     entered_by_name: str | None = None
+    #: marked by the patient's caregiver (their name)
+    caregiver_name: str | None = None
 
     def title(self, language: str) -> str:
         return self.titles.get(language) or self.titles.get("en") or self.key
@@ -127,6 +129,7 @@ def milestones(journey: Journey) -> list[Milestone]:
                 reached_on=reached,
                 source=source,
                 entered_by_name=names.get(row.entered_by_id) if row else None,
+                caregiver_name=row.caregiver.name if row and row.caregiver_id else None,
             )
         )
     return out
@@ -139,6 +142,7 @@ def mark_milestone(
     *,
     now: datetime,
     staff: StaffUser | None = None,
+    caregiver: Caregiver | None = None,
 ) -> MilestoneRecord:
     """Record (or correct) the day a milestone was reached; staff entries are marked as such."""
     if not journey.is_active:
@@ -167,10 +171,11 @@ def mark_milestone(
     row.recorded_at = now
     row.entered_by = "staff" if staff else "patient"
     row.entered_by_id = staff.id if staff else None
+    row.caregiver = None if staff else caregiver
     record(
         "portal.milestone",
         row,
-        actor=staff,
+        actor=staff or (f"{caregiver.name} (caregiver)" if caregiver else None),
         patient_id=journey.patient_id,
         now=now,
         details={"key": key, "reached_on": [before, reached_on], "entered_by": row.entered_by},

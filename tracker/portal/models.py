@@ -26,9 +26,39 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+class Caregiver(db.Model):
+    """A person the patient wants to follow along (a son, a daughter): invited by a coordinator,
+    with portal access of their own (invitations with ``caregiver_id``), withdrawn on its own."""
+
+    __tablename__ = "portal_caregivers"
+    __table_args__ = (sa.CheckConstraint("phone IS NOT NULL OR email IS NOT NULL", name="contact"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(sa.ForeignKey("patients.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: to the patient, in the coordinator's words ("daughter")
+    relation: Mapped[str] = mapped_column(sa.String(60))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    #: access withdrawn: every link and session of this caregiver ends (the patient's stay)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+
+    journey: Mapped[Journey] = relationship()
+    patient: Mapped[Patient] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 class PortalInvitation(db.Model):
-    """A patient's access to the portal: the personal links made under it, and every portal
-    session made from them, work while it is neither expired nor withdrawn."""
+    """A patient's (or, with ``caregiver_id``, a caregiver's) access to the portal: the personal
+    links made under it, and every portal session made from them, work while it is neither
+    expired nor withdrawn."""
 
     __tablename__ = "portal_invitations"
 
@@ -47,9 +77,14 @@ class PortalInvitation(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     #: the last time the patient continued from one of its links
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a caregiver's access (None: the patient's own)
+    caregiver_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("portal_caregivers.id"), index=True
+    )
 
     patient: Mapped[Patient] = relationship()
     journey: Mapped[Journey] = relationship()
+    caregiver: Mapped[Caregiver | None] = relationship()
     created_by: Mapped[StaffUser | None] = relationship(foreign_keys=[created_by_id])
     revoked_by: Mapped[StaffUser | None] = relationship(foreign_keys=[revoked_by_id])
 
@@ -159,9 +194,12 @@ class CheckIn(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     #: sent with the form, so a double-tapped submit records one check-in
     idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: entered in the portal by the patient's caregiver, on the patient's behalf
+    caregiver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portal_caregivers.id"))
 
     journey: Mapped[Journey] = relationship()
     entered_by_user: Mapped[StaffUser | None] = relationship()
+    caregiver: Mapped[Caregiver | None] = relationship()
 
     @property
     def red_flags(self) -> list[str]:
@@ -185,6 +223,10 @@ class MilestoneRecord(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     entered_by: Mapped[str] = mapped_column(sa.String(10), default="patient")
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    #: marked in the portal by the patient's caregiver
+    caregiver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portal_caregivers.id"))
+
+    caregiver: Mapped[Caregiver | None] = relationship()
 
 
 class Alert(db.Model):

@@ -23,6 +23,7 @@ from tracker.portal.models import (
     EMERGENCY_FLAGS,
     RED_FLAGS,
     Alert,
+    Caregiver,
     CheckIn,
     PortalInvitation,
     PortalLink,
@@ -66,11 +67,21 @@ def portal_home_url() -> str:
     return f"{portal_base()}/portal/"
 
 
-def active_invitation(journey: Journey, *, now: datetime) -> PortalInvitation | None:
+def _whose(caregiver: Caregiver | None):
+    """The invitations of the patient's own access, or of one caregiver's."""
+    if caregiver is None:
+        return PortalInvitation.caregiver_id.is_(None)
+    return PortalInvitation.caregiver_id == caregiver.id
+
+
+def active_invitation(
+    journey: Journey, *, now: datetime, caregiver: Caregiver | None = None
+) -> PortalInvitation | None:
     return db.session.scalar(
         sa.select(PortalInvitation)
         .where(
             PortalInvitation.journey_id == journey.id,
+            _whose(caregiver),
             PortalInvitation.revoked_at.is_(None),
             PortalInvitation.expires_at > now,
         )
@@ -82,7 +93,7 @@ def active_invitation(journey: Journey, *, now: datetime) -> PortalInvitation | 
 def latest_invitation(journey: Journey) -> PortalInvitation | None:
     return db.session.scalar(
         sa.select(PortalInvitation)
-        .where(PortalInvitation.journey_id == journey.id)
+        .where(PortalInvitation.journey_id == journey.id, _whose(None))
         .order_by(PortalInvitation.created_at.desc(), PortalInvitation.id.desc())
         .limit(1)
     )
@@ -92,17 +103,26 @@ def access_withdrawn(patient_id: int) -> bool:
     """Whether staff withdrew the patient's portal access (and have not invited them since)."""
     latest = db.session.scalar(
         sa.select(PortalInvitation)
-        .where(PortalInvitation.patient_id == patient_id)
+        .where(PortalInvitation.patient_id == patient_id, _whose(None))
         .order_by(PortalInvitation.created_at.desc(), PortalInvitation.id.desc())
         .limit(1)
     )
     return latest is not None and latest.revoked_at is not None
 
 
-def _revoke_all(patient_id: int, *, actor: StaffUser | None, now: datetime) -> int:
+def _revoke_all(
+    patient_id: int,
+    *,
+    actor: StaffUser | None,
+    now: datetime,
+    caregiver: Caregiver | None = None,
+) -> int:
+    """Withdraw the patient's own access (or one caregiver's): the other's stays."""
     rows = db.session.scalars(
         sa.select(PortalInvitation).where(
-            PortalInvitation.patient_id == patient_id, PortalInvitation.revoked_at.is_(None)
+            PortalInvitation.patient_id == patient_id,
+            _whose(caregiver),
+            PortalInvitation.revoked_at.is_(None),
         )
     ).all()
     for invitation in rows:
@@ -114,6 +134,9 @@ def _revoke_all(patient_id: int, *, actor: StaffUser | None, now: datetime) -> i
             Reminder.patient_id == patient_id,
             Reminder.rule_key == PORTAL_LINK_RULE,
             Reminder.status == "pending",
+            Reminder.caregiver_id.is_(None)
+            if caregiver is None
+            else Reminder.caregiver_id == caregiver.id,
         )
     ).all()
     for row in waiting:
@@ -124,12 +147,20 @@ def _revoke_all(patient_id: int, *, actor: StaffUser | None, now: datetime) -> i
 
 
 def create_invitation(
-    journey: Journey, *, actor: StaffUser | None, now: datetime, details: dict | None = None
+    journey: Journey,
+    *,
+    actor: StaffUser | None,
+    now: datetime,
+    details: dict | None = None,
+    caregiver: Caregiver | None = None,
 ) -> PortalInvitation:
-    """New portal access for the journey's patient; every earlier link and session stops."""
+    """New portal access for the journey's patient (or their ``caregiver``); every earlier link
+    and session of the same person stops."""
     if not journey.is_active:
         raise Conflict(_("Only a running journey can have a portal invitation."))
-    replaced = _revoke_all(journey.patient_id, actor=actor, now=now)
+    if caregiver is not None and not caregiver.is_active:
+        raise Conflict(_("This caregiver's access was withdrawn."))
+    replaced = _revoke_all(journey.patient_id, actor=actor, now=now, caregiver=caregiver)
     days = int(current_app.config.get("PORTAL_INVITATION_DAYS", 120))
     invitation = PortalInvitation(
         patient_id=journey.patient_id,
@@ -138,6 +169,7 @@ def create_invitation(
         created_at=now,
         created_by_id=getattr(actor, "id", None),
         expires_at=now + timedelta(days=days),
+        caregiver=caregiver,
     )
     invitation.feed_key_hash = hash_token(feed_key(invitation))
     db.session.add(invitation)
@@ -151,10 +183,12 @@ def create_invitation(
             "journey_id": journey.id,
             "expires_at": invitation.expires_at,
             "replaced": replaced,
+            "caregiver": getattr(caregiver, "id", None),
             **(details or {}),
         },
     )
-    tick_task(journey, "portal_invited", actor=actor, now=now)
+    if caregiver is None:
+        tick_task(journey, "portal_invited", actor=actor, now=now)
     return invitation
 
 
@@ -276,6 +310,7 @@ def record_check_in(
     *,
     now: datetime,
     staff: StaffUser | None = None,
+    caregiver: Caregiver | None = None,
 ) -> tuple[CheckIn, bool]:
     """Record a check-in and run the alert rules; a repeated idempotency key records nothing.
 
@@ -316,6 +351,7 @@ def record_check_in(
         "entered_by": "staff" if staff else "patient",
         "entered_by_id": staff.id if staff else None,
         "idempotency_key": key,
+        "caregiver_id": getattr(caregiver, "id", None),
         **{flag: flag in values.flags for flag in RED_FLAGS},
     }
     insert = insert_or_skip(CheckIn, "idempotency_key").values(**row)
@@ -335,7 +371,7 @@ def record_check_in(
     record(
         "portal.check_in",
         check_in,
-        actor=staff,
+        actor=staff or caregiver_actor(caregiver),
         patient_id=journey.patient_id,
         now=now,
         details={
@@ -343,10 +379,16 @@ def record_check_in(
             "leg_pain": leg,
             "red_flags": check_in.red_flags,
             "entered_by": check_in.entered_by,
+            "caregiver": getattr(caregiver, "id", None),
         },
     )
     alerts.evaluate_check_in(check_in, now=now, facts=facts)
     return check_in, True
+
+
+def caregiver_actor(caregiver: Caregiver | None) -> str | None:
+    """How the audit trail names a caregiver who acted in the portal."""
+    return None if caregiver is None else f"{caregiver.name} (caregiver)"
 
 
 def _by_key(key: str) -> CheckIn | None:
@@ -364,7 +406,7 @@ def check_ins(journey: Journey, limit: int | None = None) -> list[CheckIn]:
     query = (
         sa.select(CheckIn)
         .where(CheckIn.journey_id == journey.id)
-        .options(joinedload(CheckIn.entered_by_user))
+        .options(joinedload(CheckIn.entered_by_user), joinedload(CheckIn.caregiver))
         .order_by(CheckIn.day.desc(), CheckIn.recorded_at.desc(), CheckIn.id.desc())
     )
     if limit:

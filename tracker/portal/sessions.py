@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -122,14 +122,29 @@ def end(
 
 
 def end_for_patient(
-    patient_id: int, *, reason: str, now: datetime, actor: StaffUser | None = None
+    patient_id: int,
+    *,
+    reason: str,
+    now: datetime,
+    actor: StaffUser | None = None,
+    caregiver_id: int | None = None,
+    everyone: bool = False,
 ) -> int:
-    """End every open session of a patient (access withdrawn); returns how many."""
-    rows = db.session.scalars(
-        sa.select(PortalSession).where(
-            PortalSession.patient_id == patient_id, PortalSession.ended_at.is_(None)
+    """End the open sessions of a patient's own access (of the caregiver ``caregiver_id``'s;
+    of everyone's with ``everyone``); returns how many."""
+    query = sa.select(PortalSession).where(
+        PortalSession.patient_id == patient_id, PortalSession.ended_at.is_(None)
+    )
+    if not everyone:
+        whose = (
+            PortalInvitation.caregiver_id.is_(None)
+            if caregiver_id is None
+            else PortalInvitation.caregiver_id == caregiver_id
         )
-    ).all()
+        query = query.where(
+            PortalSession.invitation_id.in_(sa.select(PortalInvitation.id).where(whose))
+        )
+    rows = db.session.scalars(query).all()
     for portal_session in rows:
         portal_session.ended_at = now
         portal_session.end_reason = reason
@@ -164,7 +179,7 @@ def patient_session(patient_id: int, session_id: int) -> PortalSession:
 
 def sign_out_devices(patient_id: int, *, actor: StaffUser, now: datetime) -> int:
     """Staff sign every device of a patient out (the invitation link keeps working)."""
-    count = end_for_patient(patient_id, reason="staff", now=now, actor=actor)
+    count = end_for_patient(patient_id, reason="staff", now=now, actor=actor, everyone=True)
     record(
         "portal.device_sign_out",
         actor,

@@ -21,13 +21,14 @@ from markupsafe import Markup
 from tracker.auth.access import require_clinical_staff
 from tracker.clock import utcnow
 from tracker.db import db
-from tracker.errors import DomainError
+from tracker.errors import DomainError, NotFound
 from tracker.forms import apply_errors
 from tracker.journeys.models import Journey
 from tracker.on_duty import services as on_duty
-from tracker.portal import alerts, links, services
+from tracker.portal import alerts, caregivers, links, services
 from tracker.portal import milestones as milestone_rules
 from tracker.portal.forms import (
+    CaregiverForm,
     CheckInForm,
     InviteForm,
     PlainForm,
@@ -248,6 +249,74 @@ def revoke(journey_id: int):
     else:
         db.session.commit()
         flash(_("The portal link was withdrawn; it no longer opens the portal."), "success")
+    return _back_to_journey(journey)
+
+
+@bp.app_template_global("journey_caregivers")
+def journey_caregivers(journey: Journey) -> list:
+    return caregivers.caregivers(journey)
+
+
+@bp.route("/journeys/<int:journey_id>/portal/caregivers", methods=["GET", "POST"])
+def invite_caregiver(journey_id: int):
+    """Invite a named caregiver: portal access of their own, their link sent or shown."""
+    journey = _journey(journey_id)
+    form = CaregiverForm()
+    if form.validate_on_submit():
+        details = caregivers.CaregiverDetails(
+            form.name.data, form.relationship.data, form.phone.data, form.email.data
+        )
+        try:
+            caregiver, invited = caregivers.invite_caregiver(
+                journey,
+                details,
+                send_by=form.send_by,
+                show_link=form.show_link.data,
+                actor=current_user,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            if invited.token is None:
+                flash(f"{caregiver.name} is invited; their own link is on its way.", "success")
+                return _back_to_journey(journey)
+            link = services.invitation_link(invited.token)
+            qr = Markup(
+                segno.make(link, error="m").svg_inline(scale=4, title="Portal link QR code")
+            )
+            page = render_template(
+                "alerts/invite_link.html",
+                journey=journey,
+                link=link,
+                qr=qr,
+                invitation=invited.invitation,
+                queued="",
+            )
+            return page, 200, {"Cache-Control": "no-store"}
+    status = 422 if form.is_submitted() else 200
+    return render_template("alerts/caregiver.html", journey=journey, form=form), status
+
+
+@bp.post("/journeys/<int:journey_id>/portal/caregivers/<int:caregiver_id>/withdraw")
+def withdraw_caregiver(journey_id: int, caregiver_id: int):
+    journey = _journey(journey_id)
+    if not PlainForm().validate_on_submit():
+        abort(400)
+    try:
+        caregiver = caregivers.journey_caregiver(journey, caregiver_id)
+        caregivers.withdraw(caregiver, actor=current_user, now=utcnow())
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{caregiver.name}'s access was withdrawn; the patient's stays.", "success")
     return _back_to_journey(journey)
 
 

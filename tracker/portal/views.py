@@ -30,7 +30,7 @@ from tracker.errors import DomainError, NotFound
 from tracker.extensions import limiter
 from tracker.forms import apply_errors
 from tracker.journeys.wording import appointment_location, appointment_title
-from tracker.portal import calendar, links, services, sessions
+from tracker.portal import calendar, caregivers, links, services, sessions
 from tracker.portal import milestones as milestone_rules
 from tracker.portal.forms import (
     CheckInForm,
@@ -88,6 +88,8 @@ def portal_required(view):
             return response
         g.journey = invitation.journey
         g.patient = invitation.patient
+        #: a caregiver signed in acts on the patient's behalf, under their own name
+        g.caregiver = invitation.caregiver
         return view(*args, **kwargs)
 
     return wrapper
@@ -219,7 +221,9 @@ def check_in():
     if form.validate_on_submit():
         values = form.values()
         try:
-            saved, _new = services.record_check_in(g.journey, values, now=utcnow())
+            saved, _new = services.record_check_in(
+                g.journey, values, now=utcnow(), caregiver=g.caregiver
+            )
         except DomainError as error:
             db.session.rollback()
             apply_errors(form, error)
@@ -260,6 +264,16 @@ def check_in_advice(check_in_id: int):
     return render_template("portal/advice.html", check_in=check_in, level=level)
 
 
+@bp.get("/access")
+@portal_required
+def access():
+    """Who can open this portal: the patient, and each caregiver with access."""
+    return render_template(
+        "portal/access.html",
+        caregivers=caregivers.caregivers(g.journey, active_only=True),
+    )
+
+
 @bp.get("/milestones")
 @portal_required
 def milestones():
@@ -292,7 +306,7 @@ def mark_milestone(key: str):
         form.when.data, form.reached_on.data
     )
     try:
-        milestone_rules.mark_milestone(g.journey, key, reached, now=now)
+        milestone_rules.mark_milestone(g.journey, key, reached, now=now, caregiver=g.caregiver)
     except NotFound:
         db.session.rollback()
         abort(404)

@@ -42,6 +42,7 @@ from tracker.reminders.channels import (
 )
 from tracker.reminders.messages import NOTICE_RULE
 from tracker.reminders.models import Reminder
+from tracker.reminders.notices import caregiver_contact
 from tracker.reminders.planning import (
     consents,
     rule_channels,
@@ -276,6 +277,8 @@ def _recipient(row: Reminder) -> str | None:
         return current_app.config.get("ON_DUTY_EMAIL") or None
     if row.audience == "on_duty":
         return row.recipient  # each on-duty message names its own phone or address
+    if row.caregiver_id is not None:
+        return caregiver_contact(row.caregiver, row.channel)
     return row.patient.email if row.channel == "email" else row.patient.phone
 
 
@@ -322,7 +325,10 @@ def _precheck(row: Reminder, now: datetime, batch: _Batch) -> tuple[str, str] | 
     # A notice that the surgery is cancelled is sent although (because) the journey is.
     if row.journey.status == "cancelled" and row.rule_key != NOTICE_RULE:
         return "cancelled", f"Journey cancelled: {row.journey.cancel_reason or ''}".strip()
-    if row.audience == "patient" and not consents(row.patient, row.channel):
+    if row.caregiver_id is not None:
+        if not row.caregiver.is_active:
+            return "cancelled", "The caregiver's access was withdrawn."
+    elif row.audience == "patient" and not consents(row.patient, row.channel):
         return "cancelled", f"The patient withdrew consent for {row.channel}."
     task = rule_task(row.journey, row.rule_key)
     if task is not None and task.status != "open":

@@ -31,6 +31,17 @@ SYSTEM_MESSAGES = {
             "website: {portal_link} If you did not ask for it, you can ignore this message."
         ),
     ),
+    "caregiver_invitation": (
+        _l("Follow {name}'s recovery at {clinic}"),
+        _l(
+            "Dear {caregiver}, {name} asked {clinic} to let you follow their recovery. This is "
+            "your personal link: {portal_link} Keep the link to yourself. Questions: {phone}."
+        ),
+    ),
+    "new_message": (
+        _l("You have a new message from {clinic}"),
+        _l("You have a new message from {clinic}. Read it here: {portal_link}"),
+    ),
     "surgery_moved": (
         _l("Your surgery has moved to {surgery_date}"),
         _l(

@@ -63,6 +63,8 @@ class Reminder(db.Model):
     patient_alert_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("portal_alerts.id"), index=True
     )
+    #: a patient message that goes to the patient's caregiver (their portal link, a reply)
+    caregiver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portal_caregivers.id"))
     #: the template's reminder rule key, or ``alert`` for a staff alert
     rule_key: Mapped[str] = mapped_column(sa.String(60))
     #: which repeat of a repeating rule (0 for the first)
@@ -114,6 +116,7 @@ class Reminder(db.Model):
     patient: Mapped[Patient] = relationship()
     appointment: Mapped[Appointment | None] = relationship()
     about: Mapped["Reminder | None"] = relationship(remote_side=[id])
+    caregiver: Mapped["Caregiver | None"] = relationship()  # noqa: F821  (tracker.portal.models)
 
     @property
     def status_label(self) -> str:

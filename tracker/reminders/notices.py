@@ -15,6 +15,7 @@ from flask import current_app
 from tracker.db import db
 from tracker.journeys.models import Appointment, Journey
 from tracker.patients.models import Patient
+from tracker.portal.models import Caregiver
 from tracker.reminders.messages import NOTICE_RULE
 from tracker.reminders.models import Reminder
 from tracker.reminders.planning import consents, patient_tz, push_past_quiet_hours, quiet_window
@@ -28,6 +29,11 @@ def patient_channel(patient: Patient, allowed: tuple[str, ...] = CHANNELS) -> st
     return next((channel for channel in ordered if consents(patient, channel)), None)
 
 
+def caregiver_contact(caregiver: Caregiver, channel: str | None) -> str | None:
+    """The caregiver's phone (sms) or address (email), when they gave one."""
+    return {"sms": caregiver.phone, "email": caregiver.email}.get(channel or "") or None
+
+
 def queue_patient_message(
     journey: Journey,
     message_key: str,
@@ -39,16 +45,22 @@ def queue_patient_message(
     appointment: Appointment | None = None,
     event_at: datetime | None = None,
     quiet_hours: bool = True,
+    caregiver: Caregiver | None = None,
 ) -> Reminder | None:
     """Add one patient message to the outbox; None when the patient can be reached by no channel.
 
     ``event_at`` is the instant the message is about: quiet hours never hold it back past that.
-    ``quiet_hours=False`` sends at once what the patient has just asked for.
+    ``quiet_hours=False`` sends at once what the patient has just asked for. With
+    ``caregiver`` it goes to the caregiver instead, by ``channel`` (their phone or address).
     """
     patient = journey.patient
-    channel = channel or patient_channel(patient)
-    if channel is None or not consents(patient, channel):
-        return None
+    if caregiver is not None:
+        if not caregiver_contact(caregiver, channel):
+            return None
+    else:
+        channel = channel or patient_channel(patient)
+        if channel is None or not consents(patient, channel):
+            return None
     window = quiet_window(current_app.config.get("QUIET_HOURS")) if quiet_hours else None
     due = push_past_quiet_hours(now, patient_tz(patient), window)
     if event_at is not None and due >= event_at:
@@ -57,6 +69,7 @@ def queue_patient_message(
         idempotency_key=key,
         journey=journey,
         patient=patient,
+        caregiver=caregiver,
         appointment=appointment,
         rule_key=rule_key,
         occurrence=0,
@@ -153,4 +166,28 @@ def appointment_cancelled(appt: Appointment, *, now: datetime) -> Reminder | Non
         now=now,
         appointment=appt,
         event_at=appt.starts_at,
+    )
+
+
+def new_message(
+    journey: Journey, *, now: datetime, caregiver: Caregiver | None = None
+) -> Reminder | None:
+    """Tell the patient (or their caregiver) that the care team wrote: a link, never the text.
+
+    One waiting notice is enough: a newer one replaces it.
+    """
+    if caregiver is None:
+        return _notice(journey, "messages", "new_message", now=now)
+    db.session.flush()
+    subject = f"messages-c{caregiver.id}"
+    count = _supersede(journey, subject, now=now)
+    channel = "sms" if caregiver.phone else "email"
+    return queue_patient_message(
+        journey,
+        "new_message",
+        rule_key=NOTICE_RULE,
+        key=f"j{journey.id}:{NOTICE_RULE}:{subject}:n{count + 1}#1",
+        now=now,
+        channel=channel,
+        caregiver=caregiver,
     )

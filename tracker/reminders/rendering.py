@@ -81,6 +81,7 @@ def message_values(reminder: Reminder, portal_link: str | None = None) -> dict[s
         "appointment_date": "",
         "location": "",
         "task": "",
+        "caregiver": reminder.caregiver.name if reminder.caregiver_id is not None else "",
     }
     if journey.surgery_at is not None:
         at = journey.surgery_at

@@ -1,0 +1,50 @@
+"""Forms of the message pages: the patient's message with photos, staff replies and actions."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import MultipleFileField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from tracker.messages.models import PHOTO_REVIEWS
+from tracker.messages.services import BODY_MAX
+
+
+class PortalMessageForm(FlaskForm):
+    """``POST /portal/messages``: ``body`` and up to three ``photos`` (multipart)."""
+
+    body = TextAreaField(
+        _l("Your message"),
+        validators=[
+            InputRequired(message=_l("Write a message.")),
+            Length(max=BODY_MAX, message=_l("Keep the message shorter.")),
+        ],
+    )
+    photos = MultipleFileField(_l("Photos (up to 3)"))
+
+    def uploads(self) -> list[bytes]:
+        return [f.read() for f in (self.photos.data or []) if getattr(f, "filename", "")]
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        "Reply", validators=[Optional(), Length(max=BODY_MAX, message="Keep it shorter.")]
+    )
+    saved_reply = SelectField("Saved reply", choices=[], validate_choice=True)
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField("Assign to", choices=[], validate_choice=True)
+
+
+class ReviewForm(FlaskForm):
+    review = RadioField(
+        "Reviewed",
+        choices=[
+            SelectChoice(value, label)
+            for value, label in zip(
+                PHOTO_REVIEWS, ("Looks as expected", "Needs a visit"), strict=True
+            )
+        ],
+        validators=[InputRequired(message="Choose one.")],
+    )
