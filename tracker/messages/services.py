@@ -331,7 +331,7 @@ def assign(
 
 def close(conversation: Conversation, *, actor: StaffUser, now: datetime) -> None:
     if conversation.status == "closed":
-        raise Conflict("The conversation is already closed.")
+        raise Conflict(_("The conversation is already closed."))
     conversation.status = "closed"
     conversation.closed_at, conversation.closed_by_id = now, actor.id
     conversation.waiting_since = None

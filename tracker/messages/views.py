@@ -7,6 +7,7 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -153,7 +154,9 @@ def reply(conversation_id: int):
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash("Reply sent. The patient is told by SMS or email, without its text.", "success")
+            flash(
+                _("Reply sent. The patient is told by SMS or email, without its text."), "success"
+            )
             return redirect(url_for(".show", conversation_id=conversation.id), code=303)
     return _page(conversation, reply_form=form, status=422)
 
@@ -178,7 +181,7 @@ def write(journey_id: int):
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash("Message sent.", "success")
+            flash(_("Message sent."), "success")
             return redirect(url_for(".show", conversation_id=message.conversation_id), code=303)
     return redirect(url_for("journeys.show", journey_id=journey.id, _anchor="messages"), code=303)
 
@@ -210,7 +213,7 @@ def close(conversation_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash("Conversation closed. A new message from the patient opens a new one.", "success")
+        flash(_("Conversation closed. A new message from the patient opens a new one."), "success")
     return redirect(url_for(".inbox"), code=303)
 
 
@@ -279,9 +282,9 @@ def review(photo_id: int):
     if form.validate_on_submit():
         services.review_photo(photo, form.review.data, actor=current_user, now=utcnow())
         db.session.commit()
-        flash("Photo review saved.", "success")
+        flash(_("Photo review saved."), "success")
     else:
-        flash("Choose: looks as expected, or needs a visit.", "error")
+        flash(_("Choose: looks as expected, or needs a visit."), "error")
     conversation_id = photo.message.conversation_id
     return redirect(
         url_for(".show", conversation_id=conversation_id, _anchor=f"photo-{photo.id}"), code=303

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
@@ -40,24 +41,28 @@ class CaregiverDetails:
 def _check(details: CaregiverDetails, send_by: Sequence[str], show_link: bool) -> None:
     errors = FieldErrors()
     if not (details.name or "").strip():
-        errors.add("name", "Give the caregiver's name.")
+        errors.add("name", _("Give the caregiver's name."))
     elif len(details.name) > NAME_MAX:
-        errors.add("name", f"Keep the name to {NAME_MAX} characters.")
+        errors.add("name", _("Keep the name to %(n)d characters.", n=NAME_MAX))
     if not (details.relationship or "").strip():
-        errors.add("relationship", "Say who the caregiver is to the patient (e.g. daughter).")
+        errors.add("relationship", _("Say who the caregiver is to the patient (e.g. daughter)."))
     elif len(details.relationship) > RELATIONSHIP_MAX:
-        errors.add("relationship", f"Keep it to {RELATIONSHIP_MAX} characters.")
+        errors.add("relationship", _("Keep it to %(n)d characters.", n=RELATIONSHIP_MAX))
     if not (details.phone or details.email):
-        errors.add("phone", "Give the caregiver's mobile phone number or email address.")
+        errors.add("phone", _("Give the caregiver's mobile phone number or email address."))
     for channel in send_by:
         if channel not in SEND_BY:
-            errors.add("send_by", f"Unknown channel {channel!r}: use sms or email.")
+            errors.add("send_by", _("Unknown channel %(c)r: use sms or email.", c=channel))
         elif not {"sms": details.phone, "email": details.email}[channel]:
-            field = "phone" if channel == "sms" else "email"
-            errors.add("send_by", f"No caregiver {field} to send the link to by {channel}.")
+            errors.add(
+                "send_by",
+                _("No caregiver phone number to send the link to by SMS.")
+                if channel == "sms"
+                else _("No caregiver email address to send the link to by email."),
+            )
     if not send_by and not show_link:
-        errors.add("send_by", "Choose how the link reaches the caregiver.")
-    errors.raise_if_any("The caregiver cannot be invited that way.")
+        errors.add("send_by", _("Choose how the link reaches the caregiver."))
+    errors.raise_if_any(_("The caregiver cannot be invited that way."))
 
 
 def invite_caregiver(
@@ -73,7 +78,7 @@ def invite_caregiver(
     channels = list(dict.fromkeys(send_by or ()))
     _check(details, channels, show_link)
     if not journey.is_active:
-        raise Conflict("Only a running journey can have a portal invitation.")
+        raise Conflict(_("Only a running journey can have a portal invitation."))
     caregiver = Caregiver(
         journey=journey,
         patient_id=journey.patient_id,
@@ -126,7 +131,7 @@ def journey_caregiver(journey: Journey, caregiver_id: int) -> Caregiver:
 def withdraw(caregiver: Caregiver, *, actor: StaffUser, now: datetime) -> None:
     """End the caregiver's access: their links and sessions stop; the patient's stay."""
     if caregiver.revoked_at is not None:
-        raise Conflict("This caregiver's access was already withdrawn.")
+        raise Conflict(_("This caregiver's access was already withdrawn."))
     caregiver.revoked_at, caregiver.revoked_by_id = now, actor.id
     _revoke_all(caregiver.patient_id, actor=actor, now=now, caregiver=caregiver)
     devices = sessions.end_for_patient(

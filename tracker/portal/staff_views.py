@@ -326,7 +326,7 @@ def mark_milestone(journey_id: int, key: str):
     journey = _journey(journey_id)
     form = StaffMilestoneForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.reached_on.errors) or "Choose the day.", "error")
+        flash(" ".join(form.reached_on.errors) or _("Choose the day."), "error")
         return _back_to_journey(journey)
     try:
         milestone_rules.mark_milestone(
