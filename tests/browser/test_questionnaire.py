@@ -28,6 +28,7 @@ def small_phone(browser):
         is_mobile=True,
         has_touch=True,
         locale="id-ID",
+        bypass_csp=True,  # axe-core is injected as an inline script, which our CSP forbids
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
