@@ -177,4 +177,8 @@ def test_the_report_and_csv_over_the_api(client, api_headers, operated, answer, 
     assert [(r["journey_id"], r["odi_baseline"], r["odi_6w"], r["odi_mcid_6w"]) for r in rows] == [
         (str(journey.id), "60", "28", "yes")
     ]
+    # A pathway filter that is no slug (a newline, a quote) still answers, with a clean filename.
+    odd = client.get("/api/v1/reports/outcomes.csv?pathway=%0Ate%22ld", headers=headers)
+    assert odd.status_code == 200
+    assert odd.headers["Content-Disposition"].startswith('attachment; filename="outcomes-teld-')
     assert client.get("/api/v1/reports/outcomes").status_code == 401

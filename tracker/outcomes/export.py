@@ -11,6 +11,7 @@ batches and written as they arrive.
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -227,8 +228,9 @@ def lines(filters: ReportFilters, *, now: datetime) -> Iterator[str]:
 
 
 def filename(filters: ReportFilters, today: date) -> str:
-    parts = ["outcomes", filters.pathway or "all", today.isoformat()]
-    return "-".join(parts) + ".csv"
+    # The pathway filter is whatever was asked for: only a slug's letters go into a header.
+    pathway = re.sub(r"[^A-Za-z0-9_-]", "", filters.pathway or "") or "all"
+    return "-".join(["outcomes", pathway, today.isoformat()]) + ".csv"
 
 
 def response(filters: ReportFilters, *, now: datetime, today: date) -> Response:
