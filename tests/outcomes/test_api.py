@@ -166,6 +166,8 @@ def test_the_report_and_csv_over_the_api(client, api_headers, operated, answer, 
     assert six["mcid"]["odi"] == {"count": 1, "of": 1, "percent": 100.0, "small": True}
     bad = client.get("/api/v1/reports/outcomes?condition=gout", headers=headers)
     assert bad.status_code == 422 and "condition" in bad.get_json()["errors"]["query"]
+    huge = client.get("/api/v1/reports/outcomes?surgeon_id=2147483648", headers=headers)
+    assert huge.status_code == 422 and "surgeon_id" in huge.get_json()["errors"]["query"]
     backwards = client.get(
         "/api/v1/reports/outcomes?surgery_from=2026-12-01&surgery_to=2026-11-01", headers=headers
     )

@@ -105,7 +105,8 @@ def test_staff_actions_refuse_a_missing_csrf_token(staff, make_journey):
     assert first(id=target.id).status == "pending"
 
 
-def test_stop_reply_withdraws_sms_consent_and_cancels_pending_sms(app, client, make_journey):
+def test_stop_reply_withdraws_sms_consent_and_cancels_pending_sms(app, client, make_journey, clock):
+    # The STOP endpoint replans with the real clock: set it to the journey's NOW.
     app.config["SMS_STOP_TOKEN"] = "stop-secret"
     journey = make_journey()
     body = {"from": "+62 812-3456-7890", "text": "stop please"}

@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from tracker.api_support import Instant, iso_utc
+from tracker.inputs import ID_MAX
 from tracker.journeys.models import CONDITIONS
 from tracker.outcomes.models import TIMEPOINTS
 from tracker.outcomes.patient import InstrumentOutcome, Point
@@ -72,7 +73,7 @@ class ReportArgsSchema(ma.Schema):
     condition = fields.String(
         validate=validate.OneOf(CONDITIONS, error=f"Choose one of: {', '.join(CONDITIONS)}.")
     )
-    surgeon_id = fields.Integer()
+    surgeon_id = fields.Integer(validate=validate.Range(min=1, max=ID_MAX))
     surgery_from = fields.Date(metadata={"description": "First surgery day (clinic calendar)"})
     surgery_to = fields.Date(metadata={"description": "Last surgery day (clinic calendar)"})
 
