@@ -196,7 +196,8 @@ def assign(conversation_id: int):
     assignee = db.session.get(StaffUser, int(form.assignee.data)) if form.assignee.data else None
     services.assign(conversation, assignee, actor=current_user, now=utcnow())
     db.session.commit()
-    flash(f"Assigned to {assignee.name}." if assignee else "Unassigned.", "success")
+    done = _("Assigned to %(name)s.", name=assignee.name) if assignee else _("Unassigned.")
+    flash(done, "success")
     return redirect(url_for(".show", conversation_id=conversation.id), code=303)
 
 

@@ -22,7 +22,7 @@ from tracker.journeys.models import Journey
 from tracker.portal import sessions
 from tracker.portal.links import SEND_BY, Invited
 from tracker.portal.models import Caregiver
-from tracker.portal.services import _revoke_all, create_invitation, mint_link
+from tracker.portal.services import create_invitation, mint_link, revoke_all
 from tracker.reminders.messages import PORTAL_LINK_RULE
 from tracker.reminders.notices import queue_patient_message
 
@@ -133,7 +133,7 @@ def withdraw(caregiver: Caregiver, *, actor: StaffUser, now: datetime) -> None:
     if caregiver.revoked_at is not None:
         raise Conflict(_("This caregiver's access was already withdrawn."))
     caregiver.revoked_at, caregiver.revoked_by_id = now, actor.id
-    _revoke_all(caregiver.patient_id, actor=actor, now=now, caregiver=caregiver)
+    revoke_all(caregiver.patient_id, actor=actor, now=now, caregiver=caregiver)
     devices = sessions.end_for_patient(
         caregiver.patient_id, reason="withdrawn", now=now, actor=actor, caregiver_id=caregiver.id
     )

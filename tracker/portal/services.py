@@ -110,7 +110,7 @@ def access_withdrawn(patient_id: int) -> bool:
     return latest is not None and latest.revoked_at is not None
 
 
-def _revoke_all(
+def revoke_all(
     patient_id: int,
     *,
     actor: StaffUser | None,
@@ -160,7 +160,7 @@ def create_invitation(
         raise Conflict(_("Only a running journey can have a portal invitation."))
     if caregiver is not None and not caregiver.is_active:
         raise Conflict(_("This caregiver's access was withdrawn."))
-    replaced = _revoke_all(journey.patient_id, actor=actor, now=now, caregiver=caregiver)
+    replaced = revoke_all(journey.patient_id, actor=actor, now=now, caregiver=caregiver)
     days = int(current_app.config.get("PORTAL_INVITATION_DAYS", 120))
     invitation = PortalInvitation(
         patient_id=journey.patient_id,
@@ -222,7 +222,7 @@ def issue_invitation(
 
 
 def revoke_invitations(journey: Journey, *, actor: StaffUser, now: datetime) -> int:
-    count = _revoke_all(journey.patient_id, actor=actor, now=now)
+    count = revoke_all(journey.patient_id, actor=actor, now=now)
     if not count:
         raise Conflict(_("The patient has no portal link to withdraw."))
     devices = sessions.end_for_patient(journey.patient_id, reason="withdrawn", actor=actor, now=now)

@@ -281,7 +281,10 @@ def invite_caregiver(journey_id: int):
         else:
             db.session.commit()
             if invited.token is None:
-                flash(f"{caregiver.name} is invited; their own link is on its way.", "success")
+                flash(
+                    _("%(name)s is invited; their own link is on its way.", name=caregiver.name),
+                    "success",
+                )
                 return _back_to_journey(journey)
             link = services.invitation_link(invited.token)
             qr = Markup(
@@ -316,7 +319,10 @@ def withdraw_caregiver(journey_id: int, caregiver_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"{caregiver.name}'s access was withdrawn; the patient's stays.", "success")
+        flash(
+            _("%(name)s's access was withdrawn; the patient's stays.", name=caregiver.name),
+            "success",
+        )
     return _back_to_journey(journey)
 
 
