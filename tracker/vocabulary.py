@@ -7,7 +7,10 @@ services and templates (the ``stage_label``, ``humanize`` and ``read_label`` fil
 """
 
 from collections.abc import Mapping
+from datetime import date, datetime
 
+from flask_babel import force_locale, format_date, format_datetime, format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 #: the stages of a journey, in order
@@ -151,6 +154,79 @@ AUDIT_ACTIONS = {
     "user.recovery_code_used": _l("Recovery code used"),
 }
 
+#: the facts an audit event keeps, as the journey's history labels them
+DETAIL_LABELS = {
+    "address": _l("Address"),
+    "anesthesia": _l("Anesthesia"),
+    "approach": _l("Approach"),
+    "back_pain": _l("Back pain"),
+    "band": _l("Band"),
+    "birth_date": _l("Date of birth"),
+    "by": _l("By"),
+    "cancelled": _l("Cancelled"),
+    "caregiver": _l("Caregiver"),
+    "channel": _l("Channel"),
+    "checksum": _l("Checksum"),
+    "condition": _l("Condition"),
+    "consent_email": _l("Email allowed"),
+    "consent_sms": _l("SMS allowed"),
+    "consultation_date": _l("Consultation date"),
+    "conversation": _l("Conversation"),
+    "created": _l("Created"),
+    "devices_signed_out": _l("Devices signed out"),
+    "duration_minutes": _l("Duration (minutes)"),
+    "email": _l("Email"),
+    "entered_by": _l("Entered by"),
+    "expires_at": _l("Expires"),
+    "family_name": _l("Family name"),
+    "given_name": _l("Given name"),
+    "instrument": _l("Questionnaire"),
+    "instruments": _l("Questionnaires"),
+    "journey_id": _l("Journey"),
+    "kind": _l("Kind"),
+    "language": _l("Language"),
+    "leg_pain": _l("Leg pain"),
+    "levels": _l("Level(s)"),
+    "location": _l("Location"),
+    "medications": _l("Medications"),
+    "missing": _l("Missing"),
+    "moved": _l("Moved"),
+    "mrn": _l("MRN"),
+    "name": _l("Name"),
+    "note": _l("Note"),
+    "occurred_on": _l("Occurred on"),
+    "override_reason": _l("Reason for going on"),
+    "phone": _l("Phone"),
+    "photos": _l("Photos"),
+    "reason": _l("Reason"),
+    "red_flags": _l("Warning signs"),
+    "relationship": _l("Relationship"),
+    "replaced": _l("Replaced"),
+    "revived": _l("Revived"),
+    "saved_reply": _l("Saved reply"),
+    "score": _l("Score"),
+    "send_by": _l("Sent by"),
+    "severity": _l("Severity"),
+    "sex": _l("Sex"),
+    "shown": _l("Shown"),
+    "side": _l("Side"),
+    "skipped": _l("Skipped"),
+    "source": _l("Source"),
+    "stage": _l("Stage"),
+    "starts_at": _l("Starts"),
+    "status": _l("Status"),
+    "summary": _l("Summary"),
+    "surgeon_id": _l("Surgeon"),
+    "surgery_at": _l("Surgery"),
+    "task": _l("Task"),
+    "template": _l("Pathway"),
+    "timepoint": _l("Time point"),
+    "timezone": _l("Time zone"),
+    "title": _l("Title"),
+    "version": _l("Version"),
+    "via": _l("Via"),
+}
+
 #: what was opened, as "who opened this record" names it
 READS = {
     "patient.view": _l("Patient page"),
@@ -180,6 +256,22 @@ ALERT_KINDS = {
     "leg_pain_return": _l("possible re-herniation"),
     "missed_checkins": _l("missed check-ins"),
 }
+
+#: the warning signs a patient can tick, as a phrase in a red-flag alert
+RED_FLAGS = {
+    "flag_weakness": _l("new or worse leg weakness or numbness"),
+    "flag_both_legs": _l("new weakness or numbness in both legs"),
+    "flag_saddle": _l("saddle numbness or new bladder/bowel problems"),
+    "flag_fever": _l("fever or chills"),
+    "flag_wound": _l("wound redness, swelling or discharge"),
+}
+
+#: where the pain is, inside a sentence
+PAIN_PARTS = {"back": _l("back"), "leg": _l("leg")}
+
+#: the clinic's own language for words written into stored records (the API and FHIR read them)
+RECORD_LANGUAGE = "en"
+
 
 #: the titles of the coordinator's alert about a reminder gone wrong
 REMINDER_PROBLEMS = {
@@ -252,3 +344,104 @@ def audit_label(action: str) -> str:
     if action in AUDIT_ACTIONS:
         return str(AUDIT_ACTIONS[action])
     return humanize(action.replace(".", " "))
+
+
+def alert_summary(kind: str, details: Mapping | None, fallback: str = "") -> str:
+    """One line saying what a portal alert found, in the reader's language.
+
+    Made from the alert's kind and the facts the rules kept in its details, so staff reading
+    in Indonesian see Indonesian; an alert whose details lack those facts (raised before they
+    were kept) shows the line stored with it, ``fallback``.
+    """
+    facts = details or {}
+    try:
+        if kind == "red_flag":
+            flags = ", ".join(label(flag, RED_FLAGS) for flag in facts["flags"])
+            return _("Red flag: %(flags)s", flags=flags)
+        if kind == "pain_high":
+            return _(
+                "Pain %(high)s/10 (back %(back)s, leg %(leg)s)",
+                high=max(facts["back"], facts["leg"]),
+                back=facts["back"],
+                leg=facts["leg"],
+            )
+        if kind == "pain_rise":
+            rises = "; ".join(
+                _(
+                    "%(part)s %(before)s → %(now)s",
+                    part=label(part, PAIN_PARTS),
+                    before=format_decimal(average, "0.0"),
+                    now=score,
+                )
+                for part, average, score in facts["rises"]
+            )
+            return _(
+                "Pain rose over the previous %(days)s-day average: %(rises)s",
+                days=facts["window_days"],
+                rises=rises,
+            )
+        if kind == "leg_pain_return":
+            return _(
+                "Leg pain %(now)s/10 is back near its pre-surgery %(baseline)s/10 after relief "
+                "to %(best)s/10: possible re-herniation",
+                now=facts["leg"],
+                baseline=facts["baseline"],
+                best=facts["best"],
+            )
+        if kind == "missed_checkins":
+            last = facts["last"]
+            if last is None:
+                return _("No check-in for %(days)s days (no check-in yet)", days=facts["days"])
+            return _(
+                "No check-in for %(days)s days (last on %(day)s)",
+                days=facts["days"],
+                day=format_date(date.fromisoformat(last), "d MMM"),
+            )
+    except (KeyError, TypeError, ValueError):
+        pass
+    return fallback or humanize(kind)
+
+
+def record_alert_summary(kind: str, details: Mapping) -> str:
+    """:func:`alert_summary` in the record language, to store with the alert."""
+    with force_locale(RECORD_LANGUAGE):
+        return alert_summary(kind, details)
+
+
+def _detail_value(value):
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if instant.tzinfo is not None:
+            return format_datetime(instant, "EEE dd MMM y, HH:mm")
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return label(value) if value in VALUES or value in STAGES else value
+    return value
+
+
+def audit_details(action: str, details: Mapping | None) -> list[tuple[str, str]]:
+    """An audit event's details as (label, text) pairs a person reads in their language.
+
+    A change is kept as ``[before, after]``; an alert keeps the facts its summary is made of
+    (``facts``), so the summary is worded for the reader as on the alert itself.
+    """
+    details = dict(details or {})
+    facts = details.pop("facts", None)
+    if action == "alert.raise" and facts is not None and "kind" in details:
+        details["summary"] = alert_summary(details["kind"], facts, details.get("summary", ""))
+    rows = []
+    for key, value in details.items():
+        if value in (None, "", []):
+            continue
+        if key == "red_flags" and isinstance(value, list):
+            text = ", ".join(label(flag, RED_FLAGS) for flag in value)
+        elif isinstance(value, list) and len(value) == 2:
+            text = f"{_detail_value(value[0])} → {_detail_value(value[1])}"
+        else:
+            text = str(_detail_value(value))
+        rows.append((label(key, DETAIL_LABELS), text))
+    return rows

@@ -36,6 +36,7 @@ from tracker.db import db
 from tracker.discharge.views import bp as discharge_bp
 from tracker.exports.views import bp as exports_bp
 from tracker.extensions import login_manager
+from tracker.journeys import wording
 from tracker.journeys.views import bp as journeys_bp
 from tracker.messages import portal_views as portal_message_views
 from tracker.messages.views import bp as messages_bp
@@ -108,6 +109,10 @@ def init_app(app: Flask) -> None:
         humanize=humanize,
         audit_label=vocabulary.audit_label,
         read_label=vocabulary.read_label,
+        alert_summary=alert_words,
+        audit_rows=audit_rows,
+        appointment_title=wording.staff_title,
+        appointment_place=wording.staff_location,
     )
     app.jinja_env.globals.update(
         has_endpoint=has_endpoint,
@@ -116,6 +121,16 @@ def init_app(app: Flask) -> None:
         vocabulary=vocabulary,
         current_locale=current_locale,
     )
+
+
+def alert_words(alert) -> str:
+    """A portal alert's summary in the reader's language (see :func:`vocabulary.alert_summary`)."""
+    return vocabulary.alert_summary(alert.kind, alert.details, alert.summary)
+
+
+def audit_rows(event) -> list[tuple[str, str]]:
+    """An audit event's details as (label, text) pairs in the reader's language."""
+    return vocabulary.audit_details(event.action, event.details)
 
 
 @login_manager.user_loader

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -16,6 +17,7 @@ from tracker.audit.services import diff, record
 from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, ValidationFailed
+from tracker.journeys import wording
 from tracker.journeys.models import (
     ANESTHESIA,
     APPOINTMENT_KINDS,
@@ -202,7 +204,7 @@ def _plan_appointments(journey: Journey, *, now: datetime) -> None:
                 journey=journey,
                 key="surgery",
                 kind="surgery",
-                title=f"Surgery: {journey.template.name}",
+                title=_surgery_title(journey.template.name),
                 starts_at=journey.surgery_at,
                 duration_minutes=int(definition.get("procedure_minutes", 90)),
                 location=_english(definition.get("surgery_location")) or "Operating theatre",
@@ -233,6 +235,11 @@ def _plan_appointments(journey: Journey, *, now: datetime) -> None:
                     updated_at=now,
                 )
             )
+
+
+def _surgery_title(name: str) -> str:
+    with force_locale("en"):  # stored in English; staff_title words it for each reader
+        return wording.surgery_title(name)
 
 
 def _english(value) -> str | None:

@@ -1,9 +1,8 @@
 """The journey pages: the timeline, checklists, appointments, notes and every stage action."""
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -33,7 +32,7 @@ from tracker.pathways.models import STAGES, PathwayTemplate
 from tracker.pathways.services import latest_templates
 from tracker.patients.models import Patient
 from tracker.timeutil import at_local, clinic_tz
-from tracker.vocabulary import AUDIT_ACTIONS, VALUES, humanize, stage_label
+from tracker.vocabulary import AUDIT_ACTIONS, VALUES, audit_details, humanize, stage_label
 
 bp = Blueprint("journeys", __name__)
 
@@ -93,31 +92,9 @@ def age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _local_value(value):
-    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
-        try:
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if instant.tzinfo is not None:
-            return format_datetime(instant, "EEE dd MMM y, HH:mm")
-    if value is None:
-        return "—"
-    return VALUES.get(value, value) if isinstance(value, str) else value
-
-
 def describe(event) -> list[tuple[str, str]]:
     """An audit event's details as (label, text) pairs a person can read."""
-    rows = []
-    for key, value in (event.details or {}).items():
-        if value in (None, "", []):
-            continue
-        if isinstance(value, list) and len(value) == 2:
-            text = f"{_local_value(value[0])} → {_local_value(value[1])}"
-        else:
-            text = str(_local_value(value))
-        rows.append((key.replace("_", " ").capitalize(), text))
-    return rows
+    return audit_details(event.action, event.details)
 
 
 def _show(journey: Journey, *, status: int = 200, note_form=None, error: str | None = None):

@@ -1,11 +1,14 @@
 """What a patient reads about their appointments, in their language, from the pathway's data.
 
 The pathway template carries each appointment's title and place in English and Indonesian, and
-the procedure's name; staff pages show the stored English. An appointment a person booked by
-hand is named by its kind for the patient (the free-text title is the staff's own wording).
+the procedure's name. Staff pages show the stored title and place, in the staff member's
+language while they are still the pathway's own (:func:`staff_title`). An appointment a person
+booked by hand is named by its kind for the patient (the free-text title is the staff's own
+wording).
 """
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.journeys.models import Appointment
@@ -69,3 +72,36 @@ def appointment_location(appt: Appointment, language: str) -> str:
             with force_locale(language):
                 return str(KNOWN_PLACES[appt.location])
     return appt.location
+
+
+def _reader_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def surgery_title(template_name: str) -> str:
+    """The surgery appointment's title as staff read it ("Surgery: <procedure>")."""
+    return _("Surgery: %(name)s", name=template_name)
+
+
+def staff_title(appt: Appointment, language: str | None = None) -> str:
+    """The title staff gave or kept, in ``language`` (the reader's) while it is the pathway's."""
+    language = language or _reader_language()
+    definition = appt.journey.template.definition
+    if appt.key == "surgery":
+        name = appt.journey.template.name
+        with force_locale("en"):
+            planned = surgery_title(name)
+        if appt.title != planned:
+            return appt.title
+        with force_locale(language):
+            return surgery_title(_pick(definition.get("name"), language) or name)
+    spec = _spec(appt) if appt.key else None
+    if spec is not None and appt.title == _pick(spec["title"], "en"):
+        return _pick(spec["title"], language) or appt.title
+    return appt.title
+
+
+def staff_location(appt: Appointment, language: str | None = None) -> str:
+    """The place, in the reader's language while it is still the pathway's."""
+    return appointment_location(appt, language or _reader_language())

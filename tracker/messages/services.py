@@ -12,10 +12,10 @@ from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
-import yaml
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
+from tracker import yamlfile
 from tracker.audit.services import record, record_read
 from tracker.auth.models import StaffUser
 from tracker.db import db
@@ -43,7 +43,7 @@ class SavedReply:
 
 @cache
 def saved_replies() -> tuple[SavedReply, ...]:
-    entries = yaml.safe_load(SAVED_REPLIES.read_text(encoding="utf-8"))
+    entries = yamlfile.read(SAVED_REPLIES)
     return tuple(SavedReply(e["key"], e["title"], e["text"]) for e in entries)
 
 

@@ -7,6 +7,7 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -25,6 +26,7 @@ from tracker.messages.forms import AssignForm, ReplyForm, ReviewForm
 from tracker.messages.models import Conversation
 from tracker.messages.responses import photo_response
 from tracker.portal.forms import PlainForm
+from tracker.vocabulary import label
 
 bp = Blueprint("messages", __name__)
 
@@ -59,9 +61,10 @@ def _clinicians() -> list[StaffUser]:
 
 def _reply_form(journey: Journey, **kwargs) -> ReplyForm:
     form = ReplyForm(**kwargs)
-    language = journey.patient.language
-    form.saved_reply.choices = [SelectChoice("", "— none —")] + [
-        SelectChoice(r.key, r.title.get("en", r.key) + f" ({language})")
+    reader = str(get_locale() or "en")
+    language = label(journey.patient.language)
+    form.saved_reply.choices = [SelectChoice("", _("— none —"))] + [
+        SelectChoice(r.key, f"{r.title.get(reader) or r.title.get('en', r.key)} ({language})")
         for r in services.saved_replies()
     ]
     return form
@@ -69,7 +72,7 @@ def _reply_form(journey: Journey, **kwargs) -> ReplyForm:
 
 def _assign_form(conversation: Conversation, **kwargs) -> AssignForm:
     form = AssignForm(**kwargs)
-    form.assignee.choices = [SelectChoice("", "Nobody (anyone answers)")] + [
+    form.assignee.choices = [SelectChoice("", _("Nobody (anyone answers)"))] + [
         SelectChoice(str(u.id), u.name) for u in _clinicians()
     ]
     if not form.is_submitted():

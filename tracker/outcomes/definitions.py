@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tracker import yamlfile
 
 INSTRUMENT_DIR = Path(__file__).parent / "instruments"
 LANGUAGES = ("en", "id")
@@ -132,8 +132,8 @@ def _check_change(spec: Any, where: str) -> None:
 
 def read_file(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+        data = yamlfile.read(path)
+    except yamlfile.YAMLError as exc:
         raise DefinitionError(f"{path.name}: not valid YAML: {exc}") from None
     data = validate(data, path.name)
     _need(path.stem == data["key"], path.name, f"the file name must be {data['key']}.yaml")

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import yaml
 
+from tracker import yamlfile
 from tracker.audit.services import record
 from tracker.db import db
 from tracker.discharge import defaults as discharge_defaults
@@ -236,8 +236,8 @@ def checksum(data: dict) -> str:
 
 def read_file(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+        data = yamlfile.read(path)
+    except yamlfile.YAMLError as exc:
         raise TemplateError(f"{path.name}: not valid YAML: {exc}") from None
     return validate_definition(data, path.name)
 

@@ -18,6 +18,7 @@ from tracker.errors import Conflict, ValidationFailed
 from tracker.journeys.models import Journey
 from tracker.on_duty import services as on_duty
 from tracker.portal.models import Alert, CheckIn, PortalInvitation
+from tracker.vocabulary import record_alert_summary
 
 DEFAULT_THRESHOLDS = {
     "pain_high": 8,
@@ -33,13 +34,6 @@ DEFAULT_THRESHOLDS = {
 #: urgent: red flags; high: possible re-herniation, pain of 8 or more; the rest normal
 SEVERITY = {"red_flag": "urgent", "pain_high": "high", "leg_pain_return": "high"}
 SEVERITY_ORDER = ("urgent", "high", "normal")
-FLAG_TEXT = {
-    "flag_weakness": "new or worse leg weakness or numbness",
-    "flag_both_legs": "new weakness or numbness in both legs",
-    "flag_saddle": "saddle numbness or new bladder/bowel problems",
-    "flag_fever": "fever or chills",
-    "flag_wound": "wound redness, swelling or discharge",
-}
 NOTE_MAX = 2000
 
 
@@ -74,17 +68,21 @@ def surgery_day(journey: Journey) -> date | None:
 def _raise(
     journey: Journey,
     kind: str,
-    summary: str,
+    details: dict,
     *,
     dedup_key: str,
     now: datetime,
     check_in: CheckIn | None = None,
-    details: dict | None = None,
 ) -> Alert | None:
-    """Add an alert unless one with the same key exists; urgent ones tell the on-duty staff."""
+    """Add an alert unless one with the same key exists; urgent ones tell the on-duty staff.
+
+    ``details`` keeps the facts the summary is made of (:func:`vocabulary.alert_summary`), so
+    each reader sees it in their language; the English line is stored too, for the API.
+    """
     if db.session.scalar(sa.select(Alert.id).where(Alert.dedup_key == dedup_key)):
         return None
     severity = SEVERITY.get(kind, "normal")
+    summary = record_alert_summary(kind, details)
     alert = Alert(
         journey_id=journey.id,
         patient_id=journey.patient_id,
@@ -93,7 +91,7 @@ def _raise(
         severity=severity,
         status="open",
         summary=summary[:300],
-        details=details or {},
+        details=details,
         dedup_key=dedup_key,
         created_at=now,
     )
@@ -103,7 +101,7 @@ def _raise(
         alert,
         patient_id=journey.patient_id,
         now=now,
-        details={"kind": kind, "severity": severity, "summary": alert.summary},
+        details={"kind": kind, "severity": severity, "summary": alert.summary, "facts": details},
     )
     if severity == "urgent":
         on_duty.notify(alert, tier="on_duty", now=now)
@@ -212,16 +210,14 @@ def evaluate_check_in(
     raised: list[Alert | None] = []
     who = "taken by phone" if check_in.entered_by == "staff" else "in the portal"
     if check_in.red_flags:
-        flags = ", ".join(FLAG_TEXT[f] for f in check_in.red_flags)
         raised.append(
             _raise(
                 journey,
                 "red_flag",
-                f"Red flag: {flags}",
+                {"flags": check_in.red_flags, "entered": who},
                 dedup_key=f"red_flag:{check_in.id}",
                 check_in=check_in,
                 now=now,
-                details={"flags": check_in.red_flags, "entered": who},
             )
         )
     high = max(check_in.back_pain, check_in.leg_pain)
@@ -230,7 +226,7 @@ def evaluate_check_in(
             _raise(
                 journey,
                 "pain_high",
-                f"Pain {high}/10 (back {check_in.back_pain}, leg {check_in.leg_pain})",
+                {"back": check_in.back_pain, "leg": check_in.leg_pain},
                 dedup_key=f"pain_high:{check_in.id}",
                 check_in=check_in,
                 now=now,
@@ -249,13 +245,13 @@ def _pain_rise(check_in: CheckIn, limits: Thresholds, facts: _Facts, now: dateti
         average = total / facts.before
         score = getattr(check_in, f"{part}_pain")
         if score - average >= limits.pain_rise:
-            rises.append(f"{part} {average:.1f} → {score}")
+            rises.append([part, round(average, 1), score])
     if not rises:
         return None
     return _raise(
         check_in.journey,
         "pain_rise",
-        f"Pain rose over the previous {limits.rise_window_days}-day average: {'; '.join(rises)}",
+        {"window_days": limits.rise_window_days, "rises": rises},
         dedup_key=f"pain_rise:{check_in.id}",
         check_in=check_in,
         now=now,
@@ -279,12 +275,10 @@ def _leg_pain_return(
     return _raise(
         check_in.journey,
         "leg_pain_return",
-        f"Leg pain {check_in.leg_pain}/10 is back near its pre-surgery {baseline}/10 "
-        f"after relief to {best_after}/10: possible re-herniation",
+        {"leg": check_in.leg_pain, "baseline": baseline, "best": best_after},
         dedup_key=f"leg_pain_return:{check_in.id}",
         check_in=check_in,
         now=now,
-        details={"baseline": baseline, "best": best_after},
     )
 
 
@@ -387,14 +381,13 @@ def missed_check_ins(journey: Journey, *, now: datetime) -> Alert | None:
     missed = (last_expected - first_missing).days + 1
     if missed < limits.missed_checkin_days:
         return None
-    since = "no check-in yet" if last is None or last < operated else f"last on {last:%d %b}"
+    since = None if last is None or last < operated else last.isoformat()
     return _raise(
         journey,
         "missed_checkins",
-        f"No check-in for {missed} days ({since})",
+        {"reference": reference.isoformat(), "days": missed, "last": since},
         dedup_key=f"missed_checkins:{journey.id}:{reference.isoformat()}",
         now=now,
-        details={"reference": reference.isoformat(), "days": missed},
     )
 
 

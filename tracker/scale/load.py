@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from flask_babel import Babel
 
 from tracker.db import UTCDateTime, db
 from tracker.scale.context import TABLES, Context, JsonText, Rows
@@ -124,13 +125,15 @@ _worker: dict = {}
 
 
 def init_worker(app_config: dict | None, ctx: Context, dialect: str) -> None:
-    """Each worker process gets an app context: planning reads ``QUIET_HOURS`` and the zone.
+    """Each worker process gets an app context: planning reads ``QUIET_HOURS`` and the zone;
+    alert summaries are worded through Flask-Babel.
 
     Without ``app_config`` (chunks made in the command's own process) the app is already there.
     """
     if app_config is not None:
         app = Flask("tracker.scale")
         app.config.update(app_config)
+        Babel(app)  # alert summaries are worded through it (in English, as stored)
         app.app_context().push()
     _worker.update(
         ctx=ctx,

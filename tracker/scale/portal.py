@@ -13,10 +13,11 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from tracker.portal.alerts import DEFAULT_THRESHOLDS, FLAG_TEXT
+from tracker.portal.alerts import DEFAULT_THRESHOLDS, SEVERITY
 from tracker.portal.models import RED_FLAGS
 from tracker.scale import messages
 from tracker.scale.context import Context, Ledger, Rows, audit, local_at, zone
+from tracker.vocabulary import record_alert_summary
 
 INVITED = 0.65
 TAKES_PART = 0.78
@@ -208,14 +209,13 @@ def _rules(ctx, rng, life, ledger, rows, check_in, before_all, raised, limits, o
     at, day = check_in["recorded_at"], check_in["day"]
     flags = [f for f in RED_FLAGS if check_in[f]]
     if flags:
-        summary = f"Red flag: {', '.join(FLAG_TEXT[f] for f in flags)}"
         who = "taken by phone" if check_in["entered_by"] == "staff" else "in the portal"
-        _raise(ctx, rng, life, ledger, rows, raised, "red_flag", summary, check_in=check_in,
-               details={"flags": flags, "entered": who})  # fmt: skip
+        _raise(ctx, rng, life, ledger, rows, raised, "red_flag",
+               {"flags": flags, "entered": who}, check_in=check_in)  # fmt: skip
     high = max(check_in["back_pain"], check_in["leg_pain"])
     if high >= limits["pain_high"] and not _unresolved(raised, "pain_high", at):
-        summary = f"Pain {high}/10 (back {check_in['back_pain']}, leg {check_in['leg_pain']})"
-        _raise(ctx, rng, life, ledger, rows, raised, "pain_high", summary, check_in=check_in)
+        pains = {"back": check_in["back_pain"], "leg": check_in["leg_pain"]}
+        _raise(ctx, rng, life, ledger, rows, raised, "pain_high", pains, check_in=check_in)
     start = day - timedelta(days=limits["rise_window_days"])
     window = [c for c in before_all if start <= c["day"] < day]
     if window and not _unresolved(raised, "pain_rise", at):
@@ -224,13 +224,10 @@ def _rules(ctx, rng, life, ledger, rows, check_in, before_all, raised, limits, o
             average = sum(c[f"{part}_pain"] for c in window) / len(window)
             score = check_in[f"{part}_pain"]
             if score - average >= limits["pain_rise"]:
-                rises.append(f"{part} {average:.1f} → {score}")
+                rises.append([part, round(average, 1), score])
         if rises:
-            summary = (
-                f"Pain rose over the previous {limits['rise_window_days']}-day average: "
-                f"{'; '.join(rises)}"
-            )
-            _raise(ctx, rng, life, ledger, rows, raised, "pain_rise", summary, check_in=check_in)
+            rise = {"window_days": limits["rise_window_days"], "rises": rises}
+            _raise(ctx, rng, life, ledger, rows, raised, "pain_rise", rise, check_in=check_in)
     if day <= operated:
         return
     earlier = [c for c in before_all if c["day"] < operated]
@@ -246,12 +243,9 @@ def _rules(ctx, rng, life, ledger, rows, check_in, before_all, raised, limits, o
         return
     if _unresolved(raised, "leg_pain_return", at):
         return
-    summary = (
-        f"Leg pain {check_in['leg_pain']}/10 is back near its pre-surgery {baseline}/10 "
-        f"after relief to {best}/10: possible re-herniation"
-    )
-    _raise(ctx, rng, life, ledger, rows, raised, "leg_pain_return", summary, check_in=check_in,
-           details={"baseline": baseline, "best": best})  # fmt: skip
+    _raise(ctx, rng, life, ledger, rows, raised, "leg_pain_return",
+           {"leg": check_in["leg_pain"], "baseline": baseline, "best": best},
+           check_in=check_in)  # fmt: skip
 
 
 def _raise(
@@ -262,16 +256,16 @@ def _raise(
     rows,
     raised,
     kind,
-    summary,
+    details,
     *,
     check_in=None,
-    details=None,
     dedup_key=None,
     at=None,
 ) -> None:
     """``alerts._raise``: the alert, its audit event, the on-duty email; then its handling."""
     at = at or check_in["recorded_at"]
-    severity = "urgent" if kind == "red_flag" else "normal"
+    severity = SEVERITY.get(kind, "normal")
+    summary = record_alert_summary(kind, details)
     alert = {
         "id": ledger.id("portal_alerts"),
         "journey_id": life.id,
@@ -281,7 +275,7 @@ def _raise(
         "severity": severity,
         "status": "open",
         "summary": summary[:300],
-        "details": details or {},
+        "details": details,
         "dedup_key": dedup_key or f"{kind}:{check_in['id']}",
         "created_at": at,
         "acknowledged_at": None,
@@ -293,7 +287,8 @@ def _raise(
     audit(
         rows, ledger.audit, at, "alert.raise", "Alert", alert["id"], actor=None,
         patient_id=life.patient_id,
-        details={"kind": kind, "severity": severity, "summary": alert["summary"]},
+        details={"kind": kind, "severity": severity, "summary": alert["summary"],
+                 "facts": details},
     )  # fmt: skip
     if severity == "urgent":
         messages.portal_alert_email(ctx, life, alert, ledger, rows)
@@ -346,13 +341,10 @@ def _daily_checks(ctx, life, ledger, rows, invitation, made, raised) -> None:
         key = f"missed_checkins:{life.id}:{reference.isoformat()}"
         if missed >= limits["missed_checkin_days"] and key not in keys:
             keys.add(key)
-            since = (
-                "no check-in yet" if last is None or last < operated else f"last on {last:%d %b}"
-            )
+            since = None if last is None or last < operated else last.isoformat()
             _raise(
                 ctx, _rng_for(ctx, life, day), life, ledger, rows, raised, "missed_checkins",
-                f"No check-in for {missed} days ({since})",
-                details={"reference": reference.isoformat(), "days": missed},
+                {"reference": reference.isoformat(), "days": missed, "last": since},
                 dedup_key=key, at=run,
             )  # fmt: skip
         day += timedelta(days=1)

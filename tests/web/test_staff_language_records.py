@@ -1,0 +1,125 @@
+"""What the rules and the pathways wrote, read in the staff member's language.
+
+Alert summaries are made from the facts an alert keeps, when shown; planned appointments keep
+the pathway's title and place in both languages until someone types their own.
+"""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from tests.portal.conftest import at
+from tracker.auth.models import StaffUser
+from tracker.db import db
+from tracker.journeys.models import Appointment
+from tracker.portal import services
+from tracker.portal.models import Alert
+from tracker.vocabulary import alert_summary
+
+
+@pytest.fixture
+def indonesian(make_user) -> StaffUser:
+    return make_user("coordinator", language="id", name="Sari Wulandari")
+
+
+@pytest.fixture
+def operated(make_journey, coordinator):
+    journey = make_journey()
+    services.issue_invitation(journey, actor=coordinator, now=at(journey.surgery_at.date()))
+    db.session.commit()
+    return journey
+
+
+def log(journey, day_offset: int, back: int, leg: int, *flags):
+    services.record_check_in(
+        journey,
+        services.CheckInValues(
+            back_pain=back,
+            leg_pain=leg,
+            took_pain_medicine=True,
+            idempotency_key=uuid.uuid4().hex,
+            flags=set(flags),
+        ),
+        now=at(journey.surgery_at.date() + timedelta(days=day_offset)),
+    )
+    db.session.commit()
+
+
+def test_alerts_read_in_each_readers_language(browser, indonesian, coordinator, operated):
+    log(operated, 1, 9, 2, "flag_fever")
+    stored = sorted(db.session.scalars(sa.select(Alert.summary)))
+    assert stored == ["Pain 9/10 (back 9, leg 2)", "Red flag: fever or chills"]
+
+    browser.sign_in(indonesian)
+    for url in ("/alerts", f"/journeys/{operated.id}"):
+        page = browser.get(url).get_data(as_text=True)
+        assert "Tanda bahaya: demam atau menggigil" in page, url
+        assert "Nyeri 9/10 (punggung 9, tungkai 2)" in page, url
+        assert "Red flag:" not in page and "Pain 9/10" not in page, url
+    dashboard = browser.get("/").get_data(as_text=True)  # the urgent ones
+    assert "Tanda bahaya: demam atau menggigil" in dashboard and "Red flag:" not in dashboard
+    browser.sign_out(page="/")
+
+    browser.sign_in(coordinator)
+    page = browser.get("/alerts").get_data(as_text=True)
+    assert "Red flag: fever or chills" in page and "Pain 9/10 (back 9, leg 2)" in page
+
+
+def test_a_rise_and_a_return_of_leg_pain_in_indonesian(app, operated):
+    log(operated, -1, 2, 7)  # before surgery: leg 7
+    log(operated, 1, 2, 3)
+    log(operated, 2, 2, 3)
+    log(operated, 3, 2, 6)  # leg back near 7 after relief to 3, and up 3 over the average
+    alerts = {a.kind: a for a in db.session.scalars(sa.select(Alert))}
+    assert set(alerts) == {"pain_rise", "leg_pain_return"}
+    rise, back = alerts["pain_rise"], alerts["leg_pain_return"]
+    assert rise.summary == "Pain rose over the previous 3-day average: leg 3.0 → 6"
+    with force_locale("id"):
+        assert alert_summary(rise.kind, rise.details, rise.summary) == (
+            "Nyeri naik dibanding rata-rata 3 hari sebelumnya: tungkai 3,0 → 6"
+        )
+        assert alert_summary(back.kind, back.details, back.summary).startswith(
+            "Nyeri tungkai 6/10 kembali mendekati 7/10 sebelum operasi"
+        )
+
+
+def test_missed_check_ins_name_the_last_day_in_the_readers_language(app):
+    details = {"reference": "2026-12-05", "days": 3, "last": "2026-12-05"}
+    with force_locale("id"):
+        assert alert_summary("missed_checkins", details) == (
+            "Tidak ada laporan harian selama 3 hari (terakhir 5 Des)"
+        )
+        assert alert_summary("missed_checkins", {**details, "last": None}).endswith(
+            "(belum pernah melapor)"
+        )
+    with force_locale("en"):
+        assert alert_summary("missed_checkins", details) == "No check-in for 3 days (last on 5 Dec)"
+
+
+def test_an_alert_without_its_facts_shows_the_line_stored_with_it(app, operated):
+    assert alert_summary("pain_high", {}, "Pain 8/10, as written then") == (
+        "Pain 8/10, as written then"
+    )
+    assert alert_summary("pain_high", {"back": "x"}, "kept") == "kept"
+
+
+def test_planned_appointments_in_indonesian_until_staff_retype_them(
+    browser, indonesian, make_journey
+):
+    journey = make_journey()
+    browser.sign_in(indonesian)
+    page = browser.get(f"/journeys/{journey.id}").get_data(as_text=True)
+    assert "Operasi: Diskektomi lumbal endoskopik transforaminal" in page
+    assert 'appointment-title">Pemeriksaan pra-operasi<' in page and "Kamar operasi" in page
+    assert "Poliklinik rawat jalan" in page
+    assert "Surgery: Transforaminal" not in page and "Pre-operative assessment" not in page
+
+    visit = db.session.scalar(sa.select(Appointment).where(Appointment.key == "preop_visit"))
+    visit.title, visit.location = "Pre-op with Dr Sita", "Room 4"
+    db.session.commit()
+    page = browser.get(f"/journeys/{journey.id}").get_data(as_text=True)
+    assert "Pre-op with Dr Sita" in page and "Room 4" in page
+    assert 'appointment-title">Pemeriksaan pra-operasi<' not in page
