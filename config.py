@@ -125,6 +125,10 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "id")
+    #: the language of staff messages addressed to no one person: the contacts of
+    #: ON_DUTY_CONTACTS / ESCALATION_CONTACTS, the clinic outbox and ON_DUTY_EMAIL ("en" or "id");
+    #: each contact on the on-duty page has its own
+    STAFF_MESSAGE_LANGUAGE = os.environ.get("STAFF_MESSAGE_LANGUAGE", "en")
 
     # Security (README "Security"). The configuration's own name, for start-up checks.
     ENV_NAME = "development"

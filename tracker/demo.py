@@ -657,11 +657,12 @@ MEDICINES = (
     {"name": "Omeprazole", "dose": "20 mg", "frequency": "once a day", "until": "7 days"},
 )
 
-#: who hears about urgent alerts in the demo (the SMS stand-in or the outbox receives them)
+#: who hears about urgent alerts in the demo (the SMS stand-in or the outbox receives them),
+#: and the language of their messages
 ON_DUTY = (
-    ("on_duty", "Surgeon on call (dr. Hartono)", "+6281100000001"),
-    ("on_duty", "Ward nurse station", "ward@demo.clinic"),
-    ("escalation", "Head of the spine service (dr. Maya)", "+6281100000009"),
+    ("on_duty", "Surgeon on call (dr. Hartono)", "+6281100000001", "en"),
+    ("on_duty", "Ward nurse station", "ward@demo.clinic", "id"),
+    ("escalation", "Head of the spine service (dr. Maya)", "+6281100000009", "en"),
 )
 
 
@@ -674,8 +675,8 @@ def _create_reach(demo: Demo) -> Iterator[None]:
     patient at home reported saddle numbness a few minutes ago, nobody has acknowledged it yet."""
     admin, coordinator = demo.staff("admin"), demo.staff("citra")
     opened = demo.now - timedelta(days=30)
-    for tier, name, address in ON_DUTY:
-        on_duty.add_contact(tier, name, address, actor=admin, now=opened)
+    for tier, name, address, language in ON_DUTY:
+        on_duty.add_contact(tier, name, address, actor=admin, now=opened, language=language)
     yield
     fever = db.session.scalar(
         sa.select(Alert).join(Patient).where(Patient.mrn.like("DEMO-%"), Alert.kind == "red_flag")

@@ -15,6 +15,7 @@ from tests.portal.conftest import (  # noqa: F401  (fixtures)
     phone,
     recovering,
 )
+from tests.reminders.conftest import sms_gateway  # noqa: F401  (fixture)
 from tests.web.conftest import Browser
 
 GPS_TAG = 0x8825

@@ -155,3 +155,81 @@ def test_a_coordinator_invites_a_caregiver_on_the_journey_page(app, recovering, 
     assert "Dewi</strong> (daughter)" in page and "Dewi (caregiver)" in page  # and her phone
     refused = staff.post(url, {"name": "X", "relationship": "son", "send_sms": "y"})
     assert refused.status_code == 422
+
+
+def test_a_caregiver_who_lost_the_link_asks_for_a_new_one(
+    app, sms_gateway, recovering, phone, coordinator
+):
+    from tests.portal.test_links import ask, quiet
+    from tracker.reminders.dispatch import dispatch_due
+
+    app.config.update(SMS_GATEWAY_URL=sms_gateway.url, PORTAL_BASE_URL="http://p.example")
+    journey = recovering(phone="+6281377776666")
+    quiet(journey)
+    caregiver, _ = _caregiver(journey, coordinator)
+    born = journey.patient.birth_date.isoformat()
+    assert ask(phone().client, born, "0812 0000 1111").status_code == 303
+    assert dispatch_due().sent == 1
+    [sms] = sms_gateway.received  # to the caregiver's own phone, not the patient's
+    assert sms["to"] == "+6281200001111" and "Dear Citra Wijaya" in sms["text"]
+    daughter = phone()
+    daughter.open(re.search(r"/portal/i/([\w-]+)", sms["text"]).group(1))
+    assert "caregiver of" in daughter.page("/portal/")
+    row = db.session.scalar(sa.select(Reminder).where(Reminder.caregiver_id == caregiver.id))
+    assert row.message_key == "caregiver_link_request"
+
+    caregivers.withdraw(caregiver, actor=coordinator, now=utcnow())
+    db.session.commit()
+    assert ask(phone().client, born, "0812 0000 1111").status_code == 303
+    assert dispatch_due().sent == 0  # a withdrawn caregiver gets nothing
+
+
+def test_a_caregiver_reads_their_own_language(
+    app, recovering, coordinator, phone, client, api_headers
+):
+    journey = recovering(language="en")
+    caregiver, invited = caregivers.invite_caregiver(
+        journey,
+        caregivers.CaregiverDetails(
+            "Citra Wijaya", "putri", phone="+62 812 0000 1111", language="id"
+        ),
+        send_by=["sms"],
+        show_link=True,
+        actor=coordinator,
+        now=utcnow(),
+    )
+    db.session.commit()
+    row = db.session.scalar(sa.select(Reminder).where(Reminder.caregiver_id == caregiver.id))
+    _subject, text, _html = render(row, portal_link="https://p.example/portal/i/x")
+    assert text.startswith("Yth. Citra Wijaya")
+    daughter = phone()
+    daughter.open(invited.token)
+    assert '<html lang="id"' in daughter.page("/portal/")
+
+    with_patients = caregivers.invite_caregiver(
+        journey,
+        caregivers.CaregiverDetails("Budi", "son", email="budi@example.com"),
+        send_by=["email"],
+        actor=coordinator,
+        now=utcnow(),
+    )[0]
+    db.session.commit()
+    row = db.session.scalar(sa.select(Reminder).where(Reminder.caregiver_id == with_patients.id))
+    assert render(row, portal_link="https://p.example/portal/i/y")[1].startswith("Dear Budi")
+
+    url = f"/api/v1/journeys/{journey.id}/portal/invitations"
+    body = {"caregiver": {"name": "X", "relationship": "son", "email": "x@example.com"}}
+    refused = client.post(
+        url,
+        json={**body, "caregiver": {**body["caregiver"], "language": "fr"}, "send_by": ["email"]},
+        headers=api_headers(),
+    )
+    assert refused.status_code == 422
+    accepted = client.post(
+        url,
+        json={**body, "caregiver": {**body["caregiver"], "language": "id"}, "send_by": ["email"]},
+        headers=api_headers(),
+    )
+    assert accepted.status_code == 201
+    made = db.session.get(type(caregiver), accepted.get_json()["caregiver_id"])
+    assert made.language == "id"

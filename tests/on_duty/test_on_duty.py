@@ -195,3 +195,48 @@ def test_dashboard_names_the_patient_and_the_journey_shows_a_banner(
     assert back.status_code == 303 and back.headers["Location"] == f"/journeys/{journey.id}"
     queue = staff.get("/alerts").get_data(as_text=True)
     assert f"Email to {DUTY_EMAIL}" in queue
+
+
+def test_each_contact_is_told_in_its_own_language(wired, red_flag, client, make_user):
+    gateway, smtp = wired
+    staff = Browser(client)
+    staff.sign_in(make_user("admin"))
+    form = staff.get("/on-duty").get_data(as_text=True)
+    assert "Language of the messages" in form
+    for name, address, language in (
+        ("Perawat jaga", "+6281100000003", "id"),
+        ("Surgeon on call", DUTY_EMAIL, "en"),
+    ):
+        added = staff.post(
+            "/on-duty",
+            {"tier": "on_duty", "name": name, "address": address, "language": language},
+            page="/on-duty",
+        )
+        assert added.status_code == 303
+    assert "Indonesian" in staff.get("/on-duty").get_data(as_text=True)
+    refused = staff.post(
+        "/on-duty",
+        {"tier": "on_duty", "name": "x", "address": "+6281100000004", "language": "fr"},
+        page="/on-duty",
+    )
+    assert refused.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OnDutyContact)) == 2
+
+    journey = red_flag()
+    assert dispatch_due().sent == 2
+    [sms] = gateway.received
+    assert sms["to"] == "+6281100000003"
+    assert sms["text"].startswith(f"MENDESAK: pasien {journey.patient.mrn}, tanda bahaya")
+    [mail] = smtp.messages
+    assert mail.message["Subject"].startswith("URGENT patient alert:")
+
+
+def test_the_default_contacts_follow_the_clinics_staff_language(wired, red_flag, app):
+    app.config.update(STAFF_MESSAGE_LANGUAGE="id")
+    red_flag()
+    dispatch_due()
+    gateway, smtp = wired
+    [sms] = gateway.received
+    assert sms["text"].startswith("MENDESAK: pasien")
+    [mail] = smtp.messages
+    assert mail.message["Subject"].startswith("MENDESAK peringatan pasien:")

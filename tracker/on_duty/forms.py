@@ -4,6 +4,8 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
+from tracker.auth.forms import LANGUAGE_CHOICES
+
 
 class ContactForm(FlaskForm):
     """A phone number or email address to tell about urgent alerts; the service checks it."""
@@ -17,3 +19,4 @@ class ContactForm(FlaskForm):
     )
     name = StringField(_l("Who it reaches"), validators=[Length(max=120)])
     address = StringField(_l("Mobile number or email address"), validators=[Length(max=254)])
+    language = SelectField(_l("Language of the messages"), choices=LANGUAGE_CHOICES, default="en")

@@ -3,7 +3,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.auth.models import StaffUser
+from tracker.auth.models import LANGUAGES, StaffUser
 from tracker.clock import utcnow
 from tracker.db import UTCDateTime, db
 
@@ -26,6 +26,7 @@ class OnDutyContact(db.Model):
     __table_args__ = (
         sa.CheckConstraint(_in("tier", TIERS), name="tier"),
         sa.CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        sa.CheckConstraint(_in("language", LANGUAGES), name="language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +36,8 @@ class OnDutyContact(db.Model):
     channel: Mapped[str] = mapped_column(sa.String(8))
     #: E.164 phone number or email address
     address: Mapped[str] = mapped_column(sa.String(254))
+    #: the language its messages are written in: "en" or "id"
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))

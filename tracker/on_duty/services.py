@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tracker.audit.services import record
-from tracker.auth.models import StaffUser
+from tracker.auth.models import LANGUAGES, StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
 from tracker.on_duty.models import TIERS, OnDutyContact
@@ -40,6 +41,14 @@ class Contact:
     address: str
     #: "page" (set by an admin) or "config" (the default from the environment)
     source: str
+    #: the language of its messages
+    language: str = "en"
+
+
+def staff_message_language() -> str:
+    """The language of staff messages addressed to no one person (``STAFF_MESSAGE_LANGUAGE``)."""
+    language = current_app.config.get("STAFF_MESSAGE_LANGUAGE", "en")
+    return language if language in LANGUAGES else "en"
 
 
 def clean_address(value: str) -> tuple[str | None, str | None]:
@@ -63,7 +72,7 @@ def parse_contacts(spec: str, tier: str) -> tuple[list[Contact], list[str]]:
         if channel is None:
             problems.append(entry.strip())
             continue
-        contacts.append(Contact(tier, address, channel, address, "config"))
+        contacts.append(Contact(tier, address, channel, address, "config", "en"))
     return contacts, problems
 
 
@@ -78,12 +87,18 @@ def contacts(tier: str) -> list[Contact]:
     """Who a tier reaches now: the page's list, or the environment's default while it is empty."""
     rows = page_contacts(tier)
     if rows:
-        return [Contact(tier, r.name, r.channel, r.address, "page") for r in rows]
-    return parse_contacts(current_app.config.get(CONFIG_KEYS[tier], ""), tier)[0]
+        return [Contact(tier, r.name, r.channel, r.address, "page", r.language) for r in rows]
+    language = staff_message_language()
+    listed = parse_contacts(current_app.config.get(CONFIG_KEYS[tier], ""), tier)[0]
+    return [Contact(c.tier, c.name, c.channel, c.address, c.source, language) for c in listed]
 
 
-def add_contact(tier: str, name: str, address: str, *, actor: StaffUser, now: datetime):
+def add_contact(
+    tier: str, name: str, address: str, *, actor: StaffUser, now: datetime, language: str = "en"
+):
     errors = FieldErrors()
+    if language not in LANGUAGES:
+        errors.add("language", _("Choose English or Indonesian."))
     if tier not in TIERS:
         errors.add("tier", _("Choose on duty or escalation."))
     name = (name or "").strip()
@@ -111,7 +126,13 @@ def add_contact(tier: str, name: str, address: str, *, actor: StaffUser, now: da
     if duplicate:
         raise Conflict.on("address", _("This address is already on that list."))
     contact = OnDutyContact(
-        tier=tier, name=name, channel=channel, address=clean, created_at=now, created_by_id=actor.id
+        tier=tier,
+        name=name,
+        channel=channel,
+        address=clean,
+        language=language,
+        created_at=now,
+        created_by_id=actor.id,
     )
     db.session.add(contact)
     record(
@@ -119,7 +140,13 @@ def add_contact(tier: str, name: str, address: str, *, actor: StaffUser, now: da
         contact,
         actor=actor,
         now=now,
-        details={"tier": tier, "name": name, "channel": channel, "address": clean},
+        details={
+            "tier": tier,
+            "name": name,
+            "channel": channel,
+            "address": clean,
+            "language": language,
+        },
     )
     return contact
 
@@ -140,21 +167,31 @@ def remove_contact(contact: OnDutyContact, *, actor: StaffUser, now: datetime) -
     return contact
 
 
-def _message(alert: Alert, tier: str) -> tuple[str, str]:
+def _message(alert: Alert, tier: str, language: str) -> tuple[str, str]:
     """Subject and text for staff: MRN, kind and link; no symptoms (SMS is not private)."""
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     link = f"{base}/journeys/{alert.journey_id}"
-    mrn, kind = alert.patient.mrn, label(alert.kind, ALERT_KINDS)
-    if tier == "escalation":
-        minutes = int(current_app.config.get("ALERT_ESCALATE_MINUTES", 15))
-        subject = f"ESCALATED urgent alert: {mrn}, {kind}"
-        text = (
-            f"ESCALATED: urgent alert for patient {mrn} ({kind}) not acknowledged after "
-            f"{minutes} min. Open it now: {link}"
-        )
-    else:
-        subject = f"URGENT patient alert: {mrn}, {kind}"
-        text = f"URGENT: patient {mrn}, {kind}. Call the patient, then acknowledge: {link}"
+    with force_locale(language):
+        mrn, kind = alert.patient.mrn, label(alert.kind, ALERT_KINDS)
+        if tier == "escalation":
+            minutes = int(current_app.config.get("ALERT_ESCALATE_MINUTES", 15))
+            subject = _("ESCALATED urgent alert: %(mrn)s, %(kind)s", mrn=mrn, kind=kind)
+            text = _(
+                "ESCALATED: urgent alert for patient %(mrn)s (%(kind)s) not acknowledged after "
+                "%(minutes)s min. Open it now: %(link)s",
+                mrn=mrn,
+                kind=kind,
+                minutes=minutes,
+                link=link,
+            )
+        else:
+            subject = _("URGENT patient alert: %(mrn)s, %(kind)s", mrn=mrn, kind=kind)
+            text = _(
+                "URGENT: patient %(mrn)s, %(kind)s. Call the patient, then acknowledge: %(link)s",
+                mrn=mrn,
+                kind=kind,
+                link=link,
+            )
     return subject, text
 
 
@@ -163,10 +200,11 @@ def notify(alert: Alert, *, tier: str, now: datetime) -> list[Reminder]:
     reached = contacts(tier)
     if not reached and tier == "escalation":
         reached = contacts("on_duty")  # nobody to escalate to: tell the on-duty staff again
-    subject, text = _message(alert, tier)
     rows = []
-    targets = [(c.channel, c.address) for c in reached] or [("email", None)]
-    for channel, address in targets:
+    targets = [(c.channel, c.address, c.language) for c in reached]
+    targets = targets or [("email", None, staff_message_language())]
+    for channel, address, language in targets:
+        subject, text = _message(alert, tier, language)
         suffix = f"{channel}:{address}" if address else "outbox"
         row = Reminder(
             idempotency_key=f"{ALERT_RULE}:patient:{alert.id}:{tier}:{suffix}",

@@ -42,7 +42,7 @@ def _page(form: ContactForm, status: int = 200):
 @bp.get("/on-duty")
 @login_required
 def index():
-    return _page(ContactForm(formdata=None))
+    return _page(ContactForm(formdata=None, language=current_user.language))
 
 
 @bp.post("/on-duty")
@@ -52,7 +52,12 @@ def add():
     if form.validate_on_submit():
         try:
             contact = services.add_contact(
-                form.tier.data, form.name.data, form.address.data, actor=current_user, now=utcnow()
+                form.tier.data,
+                form.name.data,
+                form.address.data,
+                actor=current_user,
+                now=utcnow(),
+                language=form.language.data,
             )
         except DomainError as error:
             db.session.rollback()

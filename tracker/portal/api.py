@@ -33,6 +33,13 @@ class CaregiverSchema(Schema):
     )
     phone = fields.String(validate=validate.Length(min=1, max=40))
     email = fields.Email(validate=validate.Length(max=254))
+    language = fields.String(
+        validate=validate.OneOf(("en", "id"), error="Use en or id."),
+        metadata={
+            "description": "The language of the caregiver's messages and pages; "
+            "the patient's when left out."
+        },
+    )
 
 
 class InvitationRequestSchema(Schema):
@@ -88,7 +95,11 @@ def create_invitation(values, journey_id: int):
     if "caregiver" in values:
         given = values["caregiver"]
         details = caregivers.CaregiverDetails(
-            given["name"], given["relationship"], given.get("phone"), given.get("email")
+            given["name"],
+            given["relationship"],
+            given.get("phone"),
+            given.get("email"),
+            given.get("language"),
         )
         caregiver, invited = caregivers.invite_caregiver(
             journey,

@@ -7,18 +7,20 @@ what they enter carries their name. Withdrawing the patient's access leaves the 
 and the other way round.
 """
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from tracker.audit.services import record
-from tracker.auth.models import StaffUser
+from tracker.auth.models import LANGUAGES, StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, NotFound
 from tracker.journeys.models import Journey
+from tracker.patients.services import E164
 from tracker.portal import sessions
 from tracker.portal.links import SEND_BY, Invited
 from tracker.portal.models import Caregiver
@@ -27,6 +29,7 @@ from tracker.reminders.messages import PORTAL_LINK_RULE
 from tracker.reminders.notices import queue_patient_message
 
 CAREGIVER_INVITATION = "caregiver_invitation"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_MAX, RELATIONSHIP_MAX = 120, 60
 
 
@@ -36,6 +39,15 @@ class CaregiverDetails:
     relationship: str
     phone: str | None = None
     email: str | None = None
+    #: the language of their messages and pages; None: the patient's
+    language: str | None = None
+
+
+def _cleaned(details: CaregiverDetails) -> CaregiverDetails:
+    """The phone number without its spaces and dashes (as SMS gateways want it), trimmed."""
+    phone = re.sub(r"[\s()\-.]", "", details.phone or "") or None
+    email = (details.email or "").strip() or None
+    return replace(details, phone=phone, email=email)
 
 
 def _check(details: CaregiverDetails, send_by: Sequence[str], show_link: bool) -> None:
@@ -48,8 +60,14 @@ def _check(details: CaregiverDetails, send_by: Sequence[str], show_link: bool) -
         errors.add("relationship", _("Say who the caregiver is to the patient (e.g. daughter)."))
     elif len(details.relationship) > RELATIONSHIP_MAX:
         errors.add("relationship", _("Keep it to %(n)d characters.", n=RELATIONSHIP_MAX))
+    if details.language not in (None, *LANGUAGES):
+        errors.add("language", _("Choose English or Indonesian."))
     if not (details.phone or details.email):
         errors.add("phone", _("Give the caregiver's mobile phone number or email address."))
+    if details.phone and not E164.match(details.phone):
+        errors.add("phone", _("Enter the number in international form, e.g. +6281234567890."))
+    if details.email and not EMAIL.match(details.email):
+        errors.add("email", _("Enter an email address such as name@example.com."))
     for channel in send_by:
         if channel not in SEND_BY:
             errors.add("send_by", _("Unknown channel %(c)r: use sms or email.", c=channel))
@@ -76,6 +94,7 @@ def invite_caregiver(
 ) -> tuple[Caregiver, Invited]:
     """A named caregiver with portal access of their own, their link sent or shown."""
     channels = list(dict.fromkeys(send_by or ()))
+    details = _cleaned(details)
     _check(details, channels, show_link)
     if not journey.is_active:
         raise Conflict(_("Only a running journey can have a portal invitation."))
@@ -84,8 +103,9 @@ def invite_caregiver(
         patient_id=journey.patient_id,
         name=details.name.strip(),
         relation=details.relationship.strip(),
-        phone=(details.phone or "").strip() or None,
-        email=(details.email or "").strip() or None,
+        phone=details.phone,
+        email=details.email,
+        language=details.language or None,
         created_at=now,
         created_by_id=actor.id,
     )

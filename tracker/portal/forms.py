@@ -2,7 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -162,16 +170,27 @@ class AlertFilterForm(FlaskForm):
 class CaregiverForm(FlaskForm):
     """Staff: a named caregiver, and how their own personal link reaches them."""
 
-    name = StringField("Name", validators=[InputRequired(message="Give a name."), Length(max=120)])
-    relationship = StringField(
-        "Relationship to the patient",
-        validators=[InputRequired(message="E.g. daughter, son, husband."), Length(max=60)],
+    name = StringField(
+        _l("Name"), validators=[InputRequired(message=_l("Give a name.")), Length(max=120)]
     )
-    phone = StringField("Mobile phone", validators=[Optional(), Length(max=40)])
-    email = StringField("Email", validators=[Optional(), Length(max=254)])
-    send_sms = BooleanField("Send the link by SMS")
-    send_email = BooleanField("Send the link by email")
-    show_link = BooleanField("Show the link and its QR code now, to hand over in person")
+    relationship = StringField(
+        _l("Relationship to the patient"),
+        validators=[InputRequired(message=_l("E.g. daughter, son, husband.")), Length(max=60)],
+    )
+    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=40)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=254)])
+    language = SelectField(
+        _l("Language of their messages and pages"),
+        choices=[
+            SelectChoice("", _l("The patient's")),
+            SelectChoice("en", "English"),
+            SelectChoice("id", "Bahasa Indonesia"),
+        ],
+        default="",
+    )
+    send_sms = BooleanField(_l("Send the link by SMS"))
+    send_email = BooleanField(_l("Send the link by email"))
+    show_link = BooleanField(_l("Show the link and its QR code now, to hand over in person"))
 
     @property
     def send_by(self) -> list[str]:

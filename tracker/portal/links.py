@@ -30,7 +30,7 @@ from tracker.db import db
 from tracker.errors import FieldErrors
 from tracker.journeys.models import Journey
 from tracker.patients.models import Patient
-from tracker.portal.models import PortalInvitation
+from tracker.portal.models import Caregiver, PortalInvitation
 from tracker.portal.services import (
     access_withdrawn,
     active_invitation,
@@ -45,6 +45,7 @@ from tracker.reminders.notices import queue_patient_message
 SEND_BY = ("sms", "email")
 INVITATION_MESSAGE = "portal_invitation"
 REQUEST_MESSAGE = "portal_link_request"
+CAREGIVER_REQUEST_MESSAGE = "caregiver_link_request"
 #: a typed phone number matches the one on file when their last digits agree, this many at least
 PHONE_DIGITS_MIN = 8
 
@@ -187,38 +188,42 @@ def _digits(value: str) -> str:
     return re.sub(r"\D", "", value or "")
 
 
-def contact_matches(patient: Patient, contact: str) -> str | None:
-    """The channel by which ``contact`` (as a patient typed it) is on file, or None.
+def contact_matches(person: Patient | Caregiver, contact: str) -> str | None:
+    """The channel by which ``contact`` (as a patient or caregiver typed it) is on file, or None.
 
     An email address matches ignoring case; a phone number by its last digits, so that
     0812 3456 7890 finds +62 812 3456 7890.
     """
     typed = (contact or "").strip()
     if "@" in typed:
-        if patient.email and patient.email.strip().lower() == typed.lower():
+        if person.email and person.email.strip().lower() == typed.lower():
             return "email"
         return None
     digits = _digits(typed).lstrip("0")
-    on_file = _digits(patient.phone or "")
+    on_file = _digits(person.phone or "")
     if len(digits) >= PHONE_DIGITS_MIN and on_file.endswith(digits):
         return "sms"
     return None
 
 
-def _requests_today(patient_id: int, now: datetime) -> int:
+def _requests_today(patient_id: int, now: datetime, caregiver_id: int | None = None) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Reminder)
         .where(
             Reminder.patient_id == patient_id,
-            Reminder.message_key == REQUEST_MESSAGE,
+            Reminder.message_key.in_((REQUEST_MESSAGE, CAREGIVER_REQUEST_MESSAGE)),
+            Reminder.caregiver_id.is_(None)
+            if caregiver_id is None
+            else Reminder.caregiver_id == caregiver_id,
             Reminder.created_at > now - timedelta(days=1),
         )
     )
 
 
 def request_link(birth_date: date, contact: str, *, now: datetime) -> int:
-    """A patient who lost their link asks for a new one: send it to the contact on file.
+    """A patient (or caregiver) who lost their link asks for a new one: send it to the contact
+    on file.
 
     Nothing tells the asker whether anything matched (the caller answers alike); a match with
     an active journey, portal access not withdrawn, consent for that channel and fewer than
@@ -267,6 +272,49 @@ def request_link(birth_date: date, contact: str, *, now: datetime) -> int:
             patient_id=patient.id,
             now=now,
             details={"channel": channel},
+        )
+        queued += 1
+    return queued + _caregiver_requests(birth_date, contact, limit, now=now)
+
+
+def _caregiver_requests(birth_date: date, contact: str, limit: int, *, now: datetime) -> int:
+    """A caregiver who lost their link gives the patient's birth date and their own contact."""
+    found = db.session.scalars(
+        sa.select(Caregiver)
+        .join(Patient, Caregiver.patient_id == Patient.id)
+        .where(Patient.birth_date == birth_date, Caregiver.revoked_at.is_(None))
+        .order_by(Caregiver.id)
+    ).all()
+    queued = 0
+    for caregiver in found:
+        channel = contact_matches(caregiver, contact)
+        journey = caregiver.journey
+        if channel is None or not journey.is_active:
+            continue
+        details = {"channel": channel, "caregiver": caregiver.name}
+        if _requests_today(caregiver.patient_id, now, caregiver.id) >= limit:
+            details["reason"] = f"more than {limit} a day"
+            record(
+                "portal.link_request_refused",
+                caregiver,
+                patient_id=caregiver.patient_id,
+                now=now,
+                details=details,
+            )
+            continue
+        stamp = f"{now:%Y%m%dT%H%M%S}.{now.microsecond:06d}"
+        queue_patient_message(
+            journey,
+            CAREGIVER_REQUEST_MESSAGE,
+            rule_key=PORTAL_LINK_RULE,
+            key=f"j{journey.id}:{PORTAL_LINK_RULE}:c{caregiver.id}:r{stamp}:{channel}#1",
+            channel=channel,
+            now=now,
+            quiet_hours=False,
+            caregiver=caregiver,
+        )
+        record(
+            "portal.link_request", journey, patient_id=journey.patient_id, now=now, details=details
         )
         queued += 1
     return queued

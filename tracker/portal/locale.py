@@ -77,7 +77,11 @@ def select_locale() -> str:
     patient_language = g.get("portal_link_language")  # the link's patient, before continuing
     invitation = current_invitation()
     if invitation is not None:
-        patient_language = invitation.patient.language
+        patient_language = (
+            invitation.caregiver.reads
+            if invitation.caregiver_id is not None
+            else invitation.patient.language
+        )
     if patient_language in languages():
         return patient_language
     return request.accept_languages.best_match(languages()) or default

@@ -31,7 +31,10 @@ class Caregiver(db.Model):
     with portal access of their own (invitations with ``caregiver_id``), withdrawn on its own."""
 
     __tablename__ = "portal_caregivers"
-    __table_args__ = (sa.CheckConstraint("phone IS NOT NULL OR email IS NOT NULL", name="contact"),)
+    __table_args__ = (
+        sa.CheckConstraint("phone IS NOT NULL OR email IS NOT NULL", name="contact"),
+        sa.CheckConstraint("language IS NULL OR language IN ('en', 'id')", name="language"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journeys.id"), index=True)
@@ -41,6 +44,8 @@ class Caregiver(db.Model):
     relation: Mapped[str] = mapped_column(sa.String(60))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    #: the language of their messages and pages; empty: the patient's
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     #: access withdrawn: every link and session of this caregiver ends (the patient's stay)
@@ -53,6 +58,11 @@ class Caregiver(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def reads(self) -> str:
+        """The language the caregiver reads: their own, else the patient's."""
+        return self.language or self.patient.language
 
 
 class PortalInvitation(db.Model):

@@ -264,7 +264,11 @@ def invite_caregiver(journey_id: int):
     form = CaregiverForm()
     if form.validate_on_submit():
         details = caregivers.CaregiverDetails(
-            form.name.data, form.relationship.data, form.phone.data, form.email.data
+            form.name.data,
+            form.relationship.data,
+            form.phone.data,
+            form.email.data,
+            form.language.data or None,
         )
         try:
             caregiver, invited = caregivers.invite_caregiver(

@@ -122,7 +122,11 @@ def link(token: str):
     invitation = services.find_invitation(token, now=now)
     if invitation is None:
         return render_template("portal/invalid_link.html"), 404
-    g.portal_link_language = invitation.patient.language
+    g.portal_link_language = (
+        invitation.caregiver.reads
+        if invitation.caregiver_id is not None
+        else invitation.patient.language
+    )
     form = PlainForm()
     if not form.validate_on_submit():
         return render_template("portal/continue.html", form=form)

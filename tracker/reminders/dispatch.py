@@ -22,12 +22,14 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.journeys.models import Journey
-from tracker.on_duty.services import escalate_due
+from tracker.on_duty.services import escalate_due, staff_message_language
 from tracker.portal.alerts import latest_check_ins, settled_window
 from tracker.portal.links import active_invitations, link_for_message
 from tracker.portal.models import Alert
@@ -214,6 +216,24 @@ def _alert(about: Reminder, kind: str, text: str, *, now: datetime) -> Reminder 
     patient = about.patient
     clinic_tz = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
     due = about.due_at.astimezone(clinic_tz)
+    with force_locale(staff_message_language()):
+        problem, name = str(REMINDER_PROBLEMS[kind]), f"{patient.full_name} ({patient.mrn})"
+        subject = f"{problem}: {name}, {about.rule_key}"
+        body = "\n\n".join(
+            (
+                _(
+                    "%(problem)s for %(patient)s: %(rule)s by %(channel)s, due %(due)s (%(zone)s).",
+                    problem=problem,
+                    patient=name,
+                    rule=about.rule_key,
+                    channel=about.channel,
+                    due=f"{due:%Y-%m-%d %H:%M}",
+                    zone=clinic_tz.key,
+                ),
+                text,
+                _("Open the clinic outbox to resend or cancel it."),
+            )
+        )
     alert = Reminder(
         idempotency_key=key,
         journey_id=about.journey_id,
@@ -231,12 +251,8 @@ def _alert(about: Reminder, kind: str, text: str, *, now: datetime) -> Reminder 
         next_attempt_at=now,
         status="pending",
         attempts=0,
-        subject=f"{REMINDER_PROBLEMS[kind]}: {patient.full_name} ({patient.mrn}), {about.rule_key}",
-        body=(
-            f"{REMINDER_PROBLEMS[kind]} for {patient.full_name} ({patient.mrn}): "
-            f"{about.rule_key} by {about.channel}, due {due:%Y-%m-%d %H:%M} ({clinic_tz.key}).\n\n"
-            f"{text}\n\nOpen the clinic outbox to resend or cancel it."
-        ),
+        subject=subject,
+        body=body,
         created_at=now,
         updated_at=now,
     )

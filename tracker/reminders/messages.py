@@ -38,6 +38,13 @@ SYSTEM_MESSAGES = {
             "your personal link: {portal_link} Keep the link to yourself. Questions: {phone}."
         ),
     ),
+    "caregiver_link_request": (
+        _l("Your link to {clinic}"),
+        _l(
+            "Dear {caregiver}, here is a new personal link to follow {name}'s recovery, as asked "
+            "on our website: {portal_link} If you did not ask for it, you can ignore this message."
+        ),
+    ),
     "new_message": (
         _l("You have a new message from {clinic}"),
         _l("You have a new message from {clinic}. Read it here: {portal_link}"),

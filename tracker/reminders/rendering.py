@@ -56,9 +56,11 @@ def needs_portal_link(reminder: Reminder) -> bool:
 def reader(reminder: Reminder) -> tuple[ZoneInfo, str]:
     """Time zone and language of who reads it: the patient, or the clinic's staff."""
     if reminder.audience == "patient":
+        if reminder.caregiver_id is not None:
+            return patient_tz(reminder.patient), reminder.caregiver.reads
         return patient_tz(reminder.patient), reminder.patient.language
     config = current_app.config
-    return ZoneInfo(config["CLINIC_TIMEZONE"]), config.get("BABEL_DEFAULT_LOCALE", "en")
+    return ZoneInfo(config["CLINIC_TIMEZONE"]), config.get("STAFF_MESSAGE_LANGUAGE", "en")
 
 
 def message_values(reminder: Reminder, portal_link: str | None = None) -> dict[str, str]:
