@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from tracker.db import db
-from tracker.journeys.models import Journey
+from tracker.journeys.models import Appointment, Journey
+from tracker.pathways.models import PathwayTemplate
 from tracker.patients.models import Patient
 from tracker.reminders.models import PROBLEM_STATUSES, Reminder
 from tracker.timeutil import at_local
@@ -23,6 +24,12 @@ def journey_reminders(journey: Journey) -> list[Reminder]:
             .order_by(Reminder.due_at, Reminder.id)
         )
     )
+
+
+def pathway_templates() -> list[PathwayTemplate]:
+    """Every pathway template version, in one statement: a page that words appointments from
+    their pathways (the outbox) then finds each journey's template without asking again."""
+    return list(db.session.scalars(sa.select(PathwayTemplate)))
 
 
 def local_iso(instant: datetime, tz_name: str) -> str:
@@ -61,7 +68,12 @@ def outbox_segments(filters: OutboxFilters, tz: ZoneInfo) -> list[sa.Select]:
     # An outer join (joinedload) keeps the reminders the driving table, read along the index.
     query = (
         sa.select(Reminder)
-        .options(joinedload(Reminder.patient), joinedload(Reminder.appointment))
+        .options(
+            joinedload(Reminder.patient),
+            # the appointment's title is worded from its pathway (journeys.wording.staff_title);
+            # the templates themselves come from pathway_templates() (one statement)
+            joinedload(Reminder.appointment).joinedload(Appointment.journey),
+        )
         .order_by(Reminder.due_at.desc(), Reminder.id.desc())
     )
     if filters.channel:

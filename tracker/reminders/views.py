@@ -66,6 +66,8 @@ def index():
     return render_template(
         "reminders/outbox.html",
         page=page,
+        # loaded at once and held while rendering: appointment titles are worded from them
+        pathways=queries.pathway_templates(),
         filters=filters,
         counts=queries.problem_counts(),
         statuses=STATUSES,
