@@ -8,17 +8,26 @@ only (``TRACKER_TEST_DATABASE_URL``).
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.reminders.models import Reminder
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def real_now() -> datetime:
+    """The clock the dispatcher processes read: the real one. A run with ``TRACKER_TEST_CLOCK``
+    moves only this process's clock (time-machine), never theirs."""
+    if time_machine.escape_hatch.is_travelling():
+        return datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
+    return utcnow()
 
 
 @pytest.fixture
@@ -34,7 +43,7 @@ def due_reminders(journey, count: int) -> list[int]:
         .where(Reminder.journey_id == journey.id)
         .values(status="cancelled", cancel_code="staff", status_reason="not part of the test")
     )
-    at = utcnow() - timedelta(minutes=1)
+    at = real_now() - timedelta(minutes=1)
     db.session.execute(
         sa.insert(Reminder),
         [
@@ -142,7 +151,7 @@ def test_a_dispatcher_killed_after_claiming_loses_nothing(
     db.session.execute(
         sa.update(Reminder)
         .where(Reminder.id.in_(expected), Reminder.status == "sending")
-        .values(claimed_until=utcnow() - timedelta(seconds=1))
+        .values(claimed_until=real_now() - timedelta(seconds=1))
     )
     db.session.commit()
     finish(dispatcher(app, smtp_server))
