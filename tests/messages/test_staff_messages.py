@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from tests.messages.conftest import jpeg_with_gps, send
+from tests.messages.conftest import Browser, jpeg_with_gps, send
 from tracker.audit.models import AuditEvent
 from tracker.clock import utcnow
 from tracker.db import db
@@ -149,3 +149,15 @@ def test_messages_are_never_edited_or_deleted_through_any_route(app):
     for rule in app.url_map.iter_rules():
         if "messages" in rule.rule:
             assert not rule.methods & {"PUT", "PATCH", "DELETE"}, rule.rule
+
+
+def test_the_conversation_page_in_indonesian(app, recovering, invite, phone, make_user):
+    _patient_writes(recovering, invite, phone, language="en")
+    conversation = db.session.scalar(sa.select(Conversation))
+    staff = Browser(app.test_client())
+    staff.sign_in(make_user("coordinator", language="id"))
+    page = staff.get(f"/messages/{conversation.id}").get_data(as_text=True)
+    assert "— tidak ada —" in page and "Tidak ada (siapa saja boleh menjawab)" in page
+    assert "Luka tampak sesuai harapan (Bahasa Inggris)" in page
+    for english in ("— none —", "Nobody (anyone answers)", "Wound looks as expected"):
+        assert english not in page, english

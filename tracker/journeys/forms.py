@@ -1,6 +1,5 @@
 """Forms of the journey pages. They check the shape of what was typed; services check the rules."""
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -23,8 +22,8 @@ def choices(values: tuple[str, ...]) -> list[SelectChoice]:
     return [SelectChoice(v, label(v)) for v in values]
 
 
-def _reason(label: str, required: bool = True) -> TextAreaField:
-    checks = [InputRequired(message=_("Give a reason."))] if required else [Optional()]
+def _reason(label, required: bool = True) -> TextAreaField:
+    checks = [InputRequired(message=_l("Give a reason."))] if required else [Optional()]
     return TextAreaField(label, validators=[*checks, Length(max=2000)])
 
 
@@ -75,17 +74,17 @@ class RescheduleForm(FlaskForm):
         validators=[InputRequired(message=_l("Enter the new start time."))],
         description=_l("Clinic local time."),
     )
-    reason = _reason("Reason (optional)", required=False)
+    reason = _reason(_l("Reason (optional)"), required=False)
     #: set by the preview page: the next POST applies the change
     confirmed = HiddenField(default="")
 
 
 class AdvanceForm(FlaskForm):
-    override_reason = _reason("Reason to go on with unfinished tasks", required=False)
+    override_reason = _reason(_l("Reason to go on with unfinished tasks"), required=False)
 
 
 class ReasonForm(FlaskForm):
-    reason = _reason("Reason")
+    reason = _reason(_l("Reason"))
 
 
 class AppointmentForm(FlaskForm):

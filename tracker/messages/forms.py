@@ -28,23 +28,24 @@ class PortalMessageForm(FlaskForm):
 
 class ReplyForm(FlaskForm):
     body = TextAreaField(
-        "Reply", validators=[Optional(), Length(max=BODY_MAX, message="Keep it shorter.")]
+        _l("Reply"),
+        validators=[Optional(), Length(max=BODY_MAX, message=_l("Keep it shorter."))],
     )
-    saved_reply = SelectField("Saved reply", choices=[], validate_choice=True)
+    saved_reply = SelectField(_l("Saved reply"), choices=[], validate_choice=True)
 
 
 class AssignForm(FlaskForm):
-    assignee = SelectField("Assign to", choices=[], validate_choice=True)
+    assignee = SelectField(_l("Assign to"), choices=[], validate_choice=True)
 
 
 class ReviewForm(FlaskForm):
     review = RadioField(
-        "Reviewed",
+        _l("Reviewed"),
         choices=[
             SelectChoice(value, label)
             for value, label in zip(
-                PHOTO_REVIEWS, ("Looks as expected", "Needs a visit"), strict=True
+                PHOTO_REVIEWS, (_l("Looks as expected"), _l("Needs a visit")), strict=True
             )
         ],
-        validators=[InputRequired(message="Choose one.")],
+        validators=[InputRequired(message=_l("Choose one."))],
     )
