@@ -111,6 +111,7 @@ def init_app(app: Flask) -> None:
         read_label=vocabulary.read_label,
         alert_summary=alert_words,
         audit_rows=audit_rows,
+        reminder_reason=vocabulary.reminder_reason,
         appointment_title=wording.staff_title,
         appointment_place=wording.staff_location,
     )

@@ -17,7 +17,7 @@ from tracker.db import db
 from tracker.journeys.models import Appointment
 from tracker.portal import services
 from tracker.portal.models import Alert
-from tracker.vocabulary import alert_summary
+from tracker.vocabulary import alert_summary, reminder_reason
 
 
 @pytest.fixture
@@ -123,3 +123,49 @@ def test_planned_appointments_in_indonesian_until_staff_retype_them(
     page = browser.get(f"/journeys/{journey.id}").get_data(as_text=True)
     assert "Pre-op with Dr Sita" in page and "Room 4" in page
     assert 'appointment-title">Pemeriksaan pra-operasi<' not in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "indonesian"),
+    [
+        (
+            "A newer change replaced this message.",
+            "Perubahan yang lebih baru menggantikan pesan ini.",
+        ),
+        ("The patient withdrew consent for sms.", "Pasien mencabut persetujuan untuk SMS."),
+        ("Goes by email instead: one channel per message.", "Dikirim lewat Email: satu saluran"),
+        ("Journey cancelled: the journey is cancelled", "Perjalanan dibatalkan"),
+        ("Journey cancelled: patient moved to Surabaya", "Perjalanan dibatalkan: patient moved to"),
+        ("Appointment cancelled: clinic closed", "Janji temu dibatalkan: clinic closed"),
+        ("The task transport_arranged is already done.", "Tugas transport_arranged sudah selesai."),
+        ("The patient already checked in today.", "Pasien sudah melapor hari ini."),
+    ],
+)
+def test_why_a_reminder_was_not_sent_reads_in_the_staff_language(app, stored, indonesian):
+    with force_locale("id"):
+        assert reminder_reason(stored).startswith(indonesian)
+    with force_locale("en"):
+        english = stored.split(": the journey")[0].lower()
+        assert reminder_reason(stored).lower().startswith(english)
+    assert reminder_reason("Called the patient: she asked to stop") == (
+        "Called the patient: she asked to stop"  # a person's own words stay as typed
+    )
+
+
+def test_the_outbox_words_rules_and_reasons_for_indonesian_staff(browser, indonesian, make_journey):
+    journey = make_journey()
+    from tracker.reminders.models import Reminder
+
+    row = db.session.scalar(
+        sa.select(Reminder).where(
+            Reminder.journey_id == journey.id, Reminder.rule_key == "preop_instructions"
+        )
+    )
+    row.status, row.cancel_code = "cancelled", "obsolete"
+    row.status_reason = "A newer change replaced this message."
+    db.session.commit()
+    browser.sign_in(indonesian)
+    page = browser.get(f"/journeys/{journey.id}").get_data(as_text=True)
+    assert "Petunjuk pra-operasi" in page and "Preop instructions" not in page
+    assert "Perubahan yang lebih baru menggantikan pesan ini." in page
+    assert "A newer change replaced" not in page

@@ -1,4 +1,4 @@
-"""Every word staff read for a stored value, in one translated place.
+"""Every word staff read for a stored value.
 
 Stage names, statuses, kinds, roles, audit actions and outcome time points are lazy strings
 (Flask-Babel ``lazy_gettext``): they turn into the reader's language when shown. Views,
@@ -7,10 +7,7 @@ services and templates (the ``stage_label``, ``humanize`` and ``read_label`` fil
 """
 
 from collections.abc import Mapping
-from datetime import date, datetime
 
-from flask_babel import force_locale, format_date, format_datetime, format_decimal
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 #: the stages of a journey, in order
@@ -288,6 +285,53 @@ REMINDER_PROBLEMS = {
     "expired": _l("Reminder expired unsent"),
 }
 
+#: the reminders the shipped pathways plan, and the clinic's own messages (outbox, journey page);
+#: a rule a clinic adds to its own pathway shows its key made readable
+REMINDER_RULES = {
+    "booking_confirmation": _l("Booking confirmation"),
+    "preop_instructions": _l("Pre-operative instructions"),
+    "transport_check": _l("Transport check"),
+    "evening_before": _l("Evening before surgery"),
+    "pain_checkin": _l("Daily pain check-in"),
+    "followup_day_before": _l("Day before the follow-up"),
+    "outcome_check_3m": _l("3-month outcome check"),
+    "questionnaire_baseline_due": _l("Questionnaire before surgery"),
+    "questionnaire_baseline_reminder": _l("Questionnaire before surgery: reminder"),
+    "questionnaire_6w_due": _l("6-week questionnaire"),
+    "questionnaire_6w_reminder": _l("6-week questionnaire: reminder"),
+    "questionnaire_3m_due": _l("3-month questionnaire"),
+    "questionnaire_12m_due": _l("12-month questionnaire"),
+    "questionnaire_12m_reminder": _l("12-month questionnaire: reminder"),
+    "notice": _l("Schedule notice"),
+    "portal_link": _l("Portal link"),
+}
+
+#: why the planner or the dispatcher did not send a reminder: the English they store (kept as
+#: written, for the API), worded for the reader when shown (:func:`reminder_reason`)
+REMINDER_REASONS = {
+    "A newer change replaced this message.": _l("A newer change replaced this message."),
+    "Its time and its event had both passed when it was planned.": _l(
+        "Its time and its event had both passed when it was planned."
+    ),
+    "No longer applies after a change to the journey.": _l(
+        "No longer applies after a change to the journey."
+    ),
+    "The portal link was replaced or withdrawn before this was sent.": _l(
+        "The portal link was replaced or withdrawn before this was sent."
+    ),
+    "The patient's portal access was withdrawn: no link to send.": _l(
+        "The patient's portal access was withdrawn: no link to send."
+    ),
+    "The patient already checked in today.": _l("The patient already checked in today."),
+    "The patient's pain has settled: daily check-ins are no longer asked for.": _l(
+        "The patient's pain has settled: daily check-ins are no longer asked for."
+    ),
+    "Its event had already started when it could be sent.": _l(
+        "Its event had already started when it could be sent."
+    ),
+    "The caregiver's access was withdrawn.": _l("The caregiver's access was withdrawn."),
+}
+
 #: a reminder's status inside a sentence ("This reminder is already sent.")
 REMINDER_STATUSES = {
     "pending": _l("due"),
@@ -352,104 +396,3 @@ def audit_label(action: str) -> str:
     if action in AUDIT_ACTIONS:
         return str(AUDIT_ACTIONS[action])
     return humanize(action.replace(".", " "))
-
-
-def alert_summary(kind: str, details: Mapping | None, fallback: str = "") -> str:
-    """One line saying what a portal alert found, in the reader's language.
-
-    Made from the alert's kind and the facts the rules kept in its details, so staff reading
-    in Indonesian see Indonesian; an alert whose details lack those facts (raised before they
-    were kept) shows the line stored with it, ``fallback``.
-    """
-    facts = details or {}
-    try:
-        if kind == "red_flag":
-            flags = ", ".join(label(flag, RED_FLAGS) for flag in facts["flags"])
-            return _("Red flag: %(flags)s", flags=flags)
-        if kind == "pain_high":
-            return _(
-                "Pain %(high)s/10 (back %(back)s, leg %(leg)s)",
-                high=max(facts["back"], facts["leg"]),
-                back=facts["back"],
-                leg=facts["leg"],
-            )
-        if kind == "pain_rise":
-            rises = "; ".join(
-                _(
-                    "%(part)s %(before)s → %(now)s",
-                    part=label(part, PAIN_PARTS),
-                    before=format_decimal(average, "0.0"),
-                    now=score,
-                )
-                for part, average, score in facts["rises"]
-            )
-            return _(
-                "Pain rose over the previous %(days)s-day average: %(rises)s",
-                days=facts["window_days"],
-                rises=rises,
-            )
-        if kind == "leg_pain_return":
-            return _(
-                "Leg pain %(now)s/10 is back near its pre-surgery %(baseline)s/10 after relief "
-                "to %(best)s/10: possible re-herniation",
-                now=facts["leg"],
-                baseline=facts["baseline"],
-                best=facts["best"],
-            )
-        if kind == "missed_checkins":
-            last = facts["last"]
-            if last is None:
-                return _("No check-in for %(days)s days (no check-in yet)", days=facts["days"])
-            return _(
-                "No check-in for %(days)s days (last on %(day)s)",
-                days=facts["days"],
-                day=format_date(date.fromisoformat(last), "d MMM"),
-            )
-    except (KeyError, TypeError, ValueError):
-        pass
-    return fallback or humanize(kind)
-
-
-def record_alert_summary(kind: str, details: Mapping) -> str:
-    """:func:`alert_summary` in the record language, to store with the alert."""
-    with force_locale(RECORD_LANGUAGE):
-        return alert_summary(kind, details)
-
-
-def _detail_value(value):
-    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
-        try:
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if instant.tzinfo is not None:
-            return format_datetime(instant, "EEE dd MMM y, HH:mm")
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return label(value) if value in VALUES or value in STAGES else value
-    return value
-
-
-def audit_details(action: str, details: Mapping | None) -> list[tuple[str, str]]:
-    """An audit event's details as (label, text) pairs a person reads in their language.
-
-    A change is kept as ``[before, after]``; an alert keeps the facts its summary is made of
-    (``facts``), so the summary is worded for the reader as on the alert itself.
-    """
-    details = dict(details or {})
-    facts = details.pop("facts", None)
-    if action == "alert.raise" and facts is not None and "kind" in details:
-        details["summary"] = alert_summary(details["kind"], facts, details.get("summary", ""))
-    rows = []
-    for key, value in details.items():
-        if value in (None, "", []):
-            continue
-        if key == "red_flags" and isinstance(value, list):
-            text = ", ".join(label(flag, RED_FLAGS) for flag in value)
-        elif isinstance(value, list) and len(value) == 2:
-            text = f"{_detail_value(value[0])} → {_detail_value(value[1])}"
-        else:
-            text = str(_detail_value(value))
-        rows.append((label(key, DETAIL_LABELS), text))
-    return rows

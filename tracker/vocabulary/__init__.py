@@ -1,0 +1,58 @@
+"""What staff read, in one translated place: the words for stored values (:mod:`.words`) and
+the sentences made from stored facts when shown (:mod:`.sentences`). Import from here."""
+
+from tracker.vocabulary.sentences import (
+    alert_summary,
+    audit_details,
+    record_alert_summary,
+    reminder_reason,
+)
+from tracker.vocabulary.words import (
+    ALERT_KINDS,
+    AUDIT_ACTIONS,
+    DETAIL_LABELS,
+    PAIN_PARTS,
+    READS,
+    RECORD_LANGUAGE,
+    RED_FLAGS,
+    REMINDER_PROBLEMS,
+    REMINDER_REASONS,
+    REMINDER_RULES,
+    REMINDER_STATUSES,
+    STAGES,
+    TIMEPOINT_STATES,
+    TIMEPOINTS,
+    VALUES,
+    audit_label,
+    humanize,
+    label,
+    read_label,
+    stage_label,
+)
+
+__all__ = [
+    "ALERT_KINDS",
+    "AUDIT_ACTIONS",
+    "DETAIL_LABELS",
+    "PAIN_PARTS",
+    "READS",
+    "RECORD_LANGUAGE",
+    "RED_FLAGS",
+    "REMINDER_PROBLEMS",
+    "REMINDER_REASONS",
+    "REMINDER_RULES",
+    "REMINDER_STATUSES",
+    "STAGES",
+    "TIMEPOINTS",
+    "TIMEPOINT_STATES",
+    "VALUES",
+    "alert_summary",
+    "audit_details",
+    "audit_label",
+    "humanize",
+    "label",
+    "read_label",
+    "record_alert_summary",
+    "reminder_reason",
+    "stage_label",
+]
