@@ -44,6 +44,7 @@ from tracker.on_duty.views import bp as on_duty_bp
 from tracker.outcomes import portal_views as questionnaire_views
 from tracker.outcomes.views import bp as outcomes_bp
 from tracker.pathways.models import STAGES
+from tracker.pathways.names import pathway_name
 from tracker.patients.views import bp as patients_bp
 from tracker.portal import access_log as portal_access_log
 from tracker.portal import device_views as portal_device_views
@@ -112,6 +113,8 @@ def init_app(app: Flask) -> None:
         alert_summary=alert_words,
         audit_rows=audit_rows,
         reminder_reason=vocabulary.reminder_reason,
+        pathway_name=pathway_name,
+        reader_text=reader_text,
         appointment_title=wording.staff_title,
         appointment_place=wording.staff_location,
     )
@@ -165,6 +168,13 @@ def end_idle_session():
         return redirect(url_for("auth.login", next=target))
     session[SEEN_KEY] = now
     return None
+
+
+def reader_text(texts: dict | None) -> str:
+    """A text the data gives in several languages ({"en": …, "id": …}), in the reader's."""
+    if not texts:
+        return ""
+    return texts.get(current_locale()) or texts.get("en") or ""
 
 
 def current_locale() -> str:

@@ -201,3 +201,14 @@ def test_a_baseline_form_from_the_morning_of_the_operation(staff, make_journey, 
     )
     assert (odi.timepoint, odi.score) == ("baseline", 60.0)
     assert odi.completed_at < journey.surgery_at
+
+
+def test_paper_entry_in_the_staff_language(client, make_user, operated, clock):
+    journey = operated(44)
+    staff = Browser(client)
+    staff.sign_in(make_user("coordinator", language="id"))
+    form = staff.get(f"/journeys/{journey.id}/questionnaires/6w/new").get_data(as_text=True)
+    assert '<html lang="id">' in form
+    assert "<legend>Indeks Disabilitas Oswestry</legend>" in form
+    assert "Intensitas nyeri" in form and "Saat ini saya tidak merasa nyeri." in form
+    assert "Pain intensity" not in form and "I have no pain at the moment." not in form

@@ -169,3 +169,25 @@ def test_the_outbox_words_rules_and_reasons_for_indonesian_staff(browser, indone
     assert "Petunjuk pra-operasi" in page and "Preop instructions" not in page
     assert "Perubahan yang lebih baru menggantikan pesan ini." in page
     assert "A newer change replaced" not in page
+
+
+def test_pathway_names_in_the_readers_language(browser, indonesian, make_journey, count_queries):
+    journey = make_journey()
+    browser.sign_in(indonesian)
+    name = "Diskektomi lumbal endoskopik transforaminal"
+    header = browser.get(f"/journeys/{journey.id}").get_data(as_text=True)
+    assert f'<h2 id="summary-heading">{name}' in header
+    for url in ("/patients", "/patients/board", f"/patients/{journey.patient_id}"):
+        page = browser.get(url).get_data(as_text=True)
+        assert name in page, url
+        assert "Transforaminal endoscopic lumbar discectomy" not in page, url
+    # One statement for the names of every pathway, however many journeys a list shows.
+    browser.get("/patients")
+    with count_queries() as one:
+        browser.get("/patients")
+    make_journey()
+    make_journey()
+    browser.get("/patients")
+    with count_queries() as three:
+        browser.get("/patients")
+    assert len(three) == len(one)
