@@ -118,6 +118,12 @@ class Config:
     DISCHARGE_PDF_WORKERS = int(os.environ.get("DISCHARGE_PDF_WORKERS", str(os.cpu_count() or 1)))
     DISCHARGE_BATCH_IN_BACKGROUND = _bool("DISCHARGE_BATCH_IN_BACKGROUND", True)
 
+    # Outcomes report: a cohort of up to this many operated journeys is summed up on every view;
+    # a larger one is made in the background and shown as kept, up to this many minutes old.
+    OUTCOMES_REPORT_LIVE_LIMIT = int(os.environ.get("OUTCOMES_REPORT_LIVE_LIMIT", "5000"))
+    OUTCOMES_REPORT_MAX_AGE_MINUTES = int(os.environ.get("OUTCOMES_REPORT_MAX_AGE_MINUTES", "15"))
+    OUTCOMES_REPORT_IN_BACKGROUND = _bool("OUTCOMES_REPORT_IN_BACKGROUND", True)
+
     # Flask-Limiter. memory:// holds per process only; production runs several processes, so
     # point this at a shared store, e.g. redis://host:6379/0 (Flask-Limiter has no SQL backend).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -168,6 +174,7 @@ class TestingConfig(Config):
     PORTAL_LINK_REQUEST_SECONDS = 0.05
     DISCHARGE_PDF_WORKERS = 0
     DISCHARGE_BATCH_IN_BACKGROUND = False
+    OUTCOMES_REPORT_IN_BACKGROUND = False
 
 
 class ProductionConfig(Config):

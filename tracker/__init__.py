@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 import config
-from tracker import api, cli, extensions, fhir, inputs, security, web
+from tracker import api, cli, extensions, fhir, inputs, outcomes, security, web
 from tracker.portal.locale import select_locale, select_timezone
 from tracker.reminders import setup as reminders
 
@@ -34,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     api.init_app(app)
     cli.init_app(app)
-    fhir.init_app(app)  # before reminders: it registers a job the scheduler runs
+    # before reminders: they register jobs the scheduler runs
+    fhir.init_app(app)
+    outcomes.init_app(app)
     reminders.init_app(app)
     return app

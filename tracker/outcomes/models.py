@@ -167,3 +167,28 @@ class TheatreReturn(db.Model):
     void_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     recorded_by: Mapped[StaffUser | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+SNAPSHOT_STATUSES = ("new", "running", "ready", "failed")
+
+
+class ReportSnapshot(db.Model):
+    """The outcomes report of one set of filters as last made, for a cohort too large to sum up
+    on every view (see :mod:`tracker.outcomes.snapshots`). The last good report stays while a
+    newer one is made; ``viewed_at`` tells the scheduler which reports people still read."""
+
+    __tablename__ = "outcome_report_snapshots"
+    __table_args__ = (sa.CheckConstraint(_in("status", SNAPSHOT_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 of the filters in canonical JSON
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    #: the report as plain JSON (see ``snapshots.encode``), and when it was made
+    report: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    made_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.String(10), default="new")
+    #: the last sign of life of whoever makes it; a refresh silent for long is taken over
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    error: Mapped[str | None] = mapped_column(sa.Text)

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -23,7 +24,7 @@ from tracker.errors import DomainError
 from tracker.forms import apply_errors
 from tracker.journeys.models import Journey
 from tracker.journeys.services import active_clinicians
-from tracker.outcomes import catalogue, export, report, status
+from tracker.outcomes import catalogue, export, report, snapshots, status
 from tracker.outcomes.forms import (
     PaperEntryForm,
     ReasonForm,
@@ -246,13 +247,22 @@ def report_page():
     filters = _filters(form)
     if filters is None:
         return render_template("outcomes/report.html", form=form, report=None), 422
-    now = utcnow()
-    result = report.build(filters, now=now, today=clinic_today(now))
+    shown = snapshots.for_page(filters, now=utcnow())
+    db.session.commit()  # the snapshot's refresh claimed, its reading noted
+    if shown.start is not None:
+        snapshots.start(current_app._get_current_object(), shown.start)
+        if not current_app.config.get("OUTCOMES_REPORT_IN_BACKGROUND", True):
+            shown = snapshots.for_page(filters, now=utcnow())  # made just now, in this request
+            db.session.commit()
+    result = shown.report
     return render_template(
         "outcomes/report.html",
         form=form,
         report=result,
-        charts=report_charts(result),
+        shown=shown,
+        max_age=current_app.config.get("OUTCOMES_REPORT_MAX_AGE_MINUTES", 15),
+        live_limit=snapshots.live_limit(),
+        charts=report_charts(result) if result else None,
         surgeon_name=_label(form.surgeon_id, str(filters.surgeon_id or "")),
         pathway_name=_label(form.pathway, filters.pathway or ""),
     )
