@@ -101,6 +101,10 @@ def report(prefix: str) -> int:
         )
         if row["Name"] == "Aggregated":
             failures = int(row["Failure Count"])
+    if failures:
+        with open(f"{prefix}_failures.csv") as errors:
+            for row in csv.DictReader(errors):
+                print(f"  {row['Occurrences']} × {row['Method']} {row['Name']}: {row['Error']}")
     return failures
 
 

@@ -16,6 +16,8 @@ from locust import HttpUser, between, events, task
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 KEY = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"')
+#: where an accepted check-in lands: thanks, or the advice about the warning signs it reported
+LANDED = re.compile(r"/portal/check-in/(thanks|\d+/advice)$")
 TOKENS: list[str] = json.loads(open(os.environ["LOAD_TOKENS"]).read())  # noqa: SIM115
 ACCEPTED: list[str] = []
 STAFF_PAGES = (
@@ -26,6 +28,8 @@ STAFF_PAGES = (
     ("/alerts", "alerts"),
     ("/outbox/", "outbox"),
     ("/discharge/today", "today's discharges"),
+    ("/messages", "messages inbox"),
+    ("/reports/outcomes", "outcomes report"),
 )
 
 
@@ -65,9 +69,7 @@ class Patient(HttpUser):
             with self.client.post(
                 "/portal/check-in", data=data, name="check-in submit", catch_response=True
             ) as response:
-                if response.status_code == 200 and response.url.rstrip("/").endswith(
-                    ("/portal/check-in/thanks", "/portal/advice")
-                ):
+                if response.status_code == 200 and LANDED.search(response.url.rstrip("/")):
                     response.success()
                 else:
                     response.failure(f"not accepted: {response.status_code} {response.url}")
