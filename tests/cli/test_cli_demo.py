@@ -8,17 +8,9 @@ from tracker.audit.models import AuditEvent
 from tracker.auth.services import authenticate, user_by_email
 from tracker.clock import clinic_today, utcnow
 from tracker.db import db
-from tracker.demo import (
-    CASES,
-    DEMO_PASSWORD,
-    DEMO_SIGN_IN,
-    DEMO_SIGN_IN_ID,
-    PAST_PATIENTS,
-    QUESTIONNAIRE_TASKS,
-    STEPS,
-    Demo,
-    pending_steps,
-)
+from tracker.demo import DEMO_PASSWORD, DEMO_SIGN_IN, DEMO_SIGN_IN_ID, STEPS, Demo, pending_steps
+from tracker.demo.cases import CASES, QUESTIONNAIRE_TASKS
+from tracker.demo.outcomes import PAST_PATIENTS
 from tracker.journeys.models import Appointment, Journey, Note, StageTransition, Task
 from tracker.on_duty import services as on_duty
 from tracker.outcomes.report import ReportFilters, build

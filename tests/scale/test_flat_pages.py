@@ -86,7 +86,7 @@ def _statements(app, count_queries) -> tuple[dict[str, int], dict[str, str]]:
 @pytest.fixture
 def demo_password(monkeypatch):
     """The demo accounts sign in with the suite's password, hashed once (argon2 is slow)."""
-    monkeypatch.setattr("tracker.demo.DEMO_PASSWORD", PASSWORD)
+    monkeypatch.setattr("tracker.demo.steps.DEMO_PASSWORD", PASSWORD)
     monkeypatch.setattr("tracker.scale.DEMO_PASSWORD", PASSWORD)
     monkeypatch.setattr("tracker.auth.services.hash_password", lambda _: _PASSWORD_HASH)
 

@@ -19,7 +19,7 @@ from tracker.discharge import pdf
 from tracker.discharge.models import SHEET_LANGUAGES, DischargeDraft, DischargeSheet
 from tracker.errors import Conflict, FieldErrors, Forbidden, NotFound, ValidationFailed
 from tracker.journeys.models import Journey
-from tracker.journeys.services import tick_task
+from tracker.journeys.tasks import tick_task
 from tracker.pathways.models import STAGES
 
 #: stages at which a sheet may be signed off and issued

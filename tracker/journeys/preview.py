@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from tracker.db import db
 from tracker.journeys.models import Journey
-from tracker.journeys.services import Move, plan_reschedule, reschedule_surgery
+from tracker.journeys.reschedule import Move, plan_reschedule, reschedule_surgery
 from tracker.reminders.models import Reminder
 
 

@@ -1,6 +1,6 @@
 """The demo's conversations: a wound photo waiting for an answer, an answered question, a
 question waiting over a working day (on the dashboard), and a daughter with caregiver access
-who checks in and writes for her father. One step of :data:`tracker.demo.STEPS`.
+who checks in and writes for her father. One step of :data:`tracker.demo.steps.STEPS`.
 """
 
 import io

@@ -23,7 +23,7 @@ from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
 from tracker.journeys.models import Journey
-from tracker.journeys.services import active_clinicians
+from tracker.journeys.queries import active_clinicians
 from tracker.outcomes import catalogue, export, report, snapshots, status
 from tracker.outcomes.forms import (
     PaperEntryForm,

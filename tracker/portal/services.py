@@ -17,7 +17,7 @@ from tracker.auth.models import StaffUser
 from tracker.db import db, insert_or_skip
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from tracker.journeys.models import Appointment, Journey
-from tracker.journeys.services import tick_task
+from tracker.journeys.tasks import tick_task
 from tracker.portal import alerts, sessions
 from tracker.portal.models import (
     EMERGENCY_FLAGS,

@@ -9,13 +9,12 @@ patient message asking for a personal portal link gets a fresh one as it leaves
 scheduler's job). It works batch by batch: it commits the claim, then the hand-over mark of every
 row it is about to send, then, after sending them over one kept connection, their outcomes; so
 that every reminder leaves exactly once even when several dispatchers run or one dies mid-batch
-(a batch marked but not recorded is left for a person to check, never resent).
+(a batch marked but not recorded is left for a person to check, never resent). The claim and
+the outcomes written under it are in :mod:`tracker.reminders.claims`, the checks a row passes
+before it leaves in :mod:`tracker.reminders.prechecks`.
 """
 
-import os
-import socket
 import time as monotonic_time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,10 +29,8 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.journeys.models import Journey
 from tracker.on_duty.services import escalate_due, staff_message_language
-from tracker.portal.alerts import latest_check_ins, settled_window
-from tracker.portal.links import active_invitations, link_for_message
-from tracker.portal.models import Alert
-from tracker.portal.services import check_in_reminder_not_needed, portal_home_url
+from tracker.portal.links import link_for_message
+from tracker.portal.services import portal_home_url
 from tracker.reminders.channels import (
     OutboxChannel,
     OutcomeUnknown,
@@ -42,26 +39,13 @@ from tracker.reminders.channels import (
     Transient,
     channels_from_config,
 )
+from tracker.reminders.claims import SEND_ORDER, Outcomes, claim, worker_name
 from tracker.reminders.messages import NOTICE_RULE
 from tracker.reminders.models import Reminder
-from tracker.reminders.notices import caregiver_contact
-from tracker.reminders.planning import (
-    consents,
-    rule_channels,
-    rule_task,
-    split_key,
-    template_rules,
-)
+from tracker.reminders.planning import split_key
+from tracker.reminders.prechecks import Batch, precheck, recipient_of
 from tracker.reminders.rendering import LINK_PLACEHOLDER, needs_portal_link, reader, render
 from tracker.vocabulary import REMINDER_PROBLEMS
-
-#: messages due at the same moment: urgent first, then in their template's order
-SEND_ORDER = (
-    Reminder.next_attempt_at,
-    Reminder.urgent.desc(),
-    Reminder.rule_order,
-    Reminder.id,
-)
 
 
 @dataclass
@@ -83,118 +67,6 @@ class DispatchResult:
             if name != "ids" and value
         ]
         return ", ".join(parts) or "nothing due"
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _due_clause(now: datetime):
-    return sa.or_(
-        sa.and_(Reminder.status == "pending", Reminder.next_attempt_at <= now),
-        # A dispatcher died after claiming but before sending: its lease ran out, nothing left.
-        sa.and_(
-            Reminder.status == "sending",
-            Reminder.claimed_until < now,
-            Reminder.send_started_at.is_(None),
-        ),
-    )
-
-
-def claim(*, now: datetime, limit: int, lease_seconds: int, worker: str) -> tuple[str, list[int]]:
-    """Claim up to ``limit`` due reminders for one batch and commit the claim.
-
-    On PostgreSQL the candidate rows are locked with ``FOR UPDATE SKIP LOCKED`` so concurrent
-    dispatchers take different rows without waiting; the UPDATE repeats the due condition, which
-    keeps SQLite (which has no row locks) correct with one writer at a time.
-    """
-    token = f"{worker}:{uuid.uuid4().hex[:8]}"
-    ids = db.session.scalars(
-        sa.select(Reminder.id)
-        .where(_due_clause(now))
-        .order_by(*SEND_ORDER)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not ids:
-        db.session.commit()
-        return token, []
-    claimed = db.session.scalars(
-        sa.update(Reminder)
-        .where(Reminder.id.in_(ids), _due_clause(now))
-        .values(
-            status="sending",
-            claimed_by=token,
-            claimed_until=now + timedelta(seconds=lease_seconds),
-            attempts=Reminder.attempts + 1,
-            updated_at=now,
-        )
-        .returning(Reminder.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    db.session.commit()
-    return token, list(claimed)
-
-
-class _Outcomes:
-    """Writes claimed rows' outcomes, each only while the claim is still ours.
-
-    A batch costs two commits: one before sending (every row's hand-over mark, with the
-    outcomes of rows that need not go) and one after (what became of each send). If the process
-    dies in between, the batch's rows are left "maybe sent" (needs a check), never resent.
-    """
-
-    def __init__(self, token: str):
-        self.token = token
-        self.sent: list[dict] = []
-
-    def _ours(self, table, rid):
-        return sa.and_(
-            table.c.id == rid, table.c.claimed_by == self.token, table.c.status == "sending"
-        )
-
-    def write(self, rid: int, **values) -> bool:
-        """Write one row's outcome (not committed); whether the claim was still ours."""
-        table = Reminder.__table__
-        result = db.session.execute(table.update().where(self._ours(table, rid)).values(**values))
-        return result.rowcount == 1
-
-    def mark_sending(self, ids: list[int], now: datetime) -> set[int]:
-        """The hand-over mark of the rows about to be sent, committed; the ids still ours."""
-        table = Reminder.__table__
-        marked = set()
-        if ids:
-            marked = set(
-                db.session.scalars(
-                    table.update()
-                    .where(
-                        table.c.id.in_(ids),
-                        table.c.claimed_by == self.token,
-                        table.c.status == "sending",
-                    )
-                    .values(send_started_at=now)
-                    .returning(table.c.id)
-                )
-            )
-        db.session.commit()
-        return marked
-
-    def stage_sent(self, rid: int, **values) -> None:
-        self.sent.append({"rid": rid, **{f"v_{key}": value for key, value in values.items()}})
-
-    def commit(self) -> None:
-        """Write the staged sends (one executemany) with what else was written; commit."""
-        if self.sent:
-            table = Reminder.__table__
-            names = [key[2:] for key in self.sent[0] if key != "rid"]
-            db.session.execute(
-                table.update()
-                .where(self._ours(table, sa.bindparam("rid")))
-                .values({name: sa.bindparam(f"v_{name}") for name in names}),
-                self.sent,
-            )
-            self.sent.clear()
-        db.session.commit()
 
 
 def _alert(about: Reminder, kind: str, text: str, *, now: datetime) -> Reminder | None:
@@ -288,79 +160,6 @@ def _sweep_lost(now: datetime) -> int:
     return len(rows)
 
 
-def _recipient(row: Reminder) -> str | None:
-    if row.audience == "coordinator":
-        return current_app.config.get("ON_DUTY_EMAIL") or None
-    if row.audience == "on_duty":
-        return row.recipient  # each on-duty message names its own phone or address
-    if row.caregiver_id is not None:
-        return caregiver_contact(row.caregiver, row.channel)
-    return row.patient.email if row.channel == "email" else row.patient.phone
-
-
-@dataclass
-class _Batch:
-    """What a batch's checks and rendering need, loaded once for all its rows."""
-
-    now: datetime
-    #: journey id -> its latest check-ins (enough to tell "checked in today" and "settled")
-    check_ins: dict = field(default_factory=dict)
-    #: journey id -> active portal invitation, kept up to date as links are made
-    invitations: dict = field(default_factory=dict)
-    #: on-duty messages' patient alerts by id
-    alerts: dict = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, rows: list[Reminder], now: datetime) -> "_Batch":
-        batch = cls(now)
-        patient_rows = [r for r in rows if not r.is_alert and r.audience == "patient"]
-        journeys = list({r.journey_id: r.journey for r in patient_rows}.values())
-        if journeys:
-            window = max(settled_window(j) for j in journeys)
-            batch.check_ins = latest_check_ins(journeys, window)
-            # Every patient journey's, not only those whose message needs a link: working
-            # that out reads the texts, which is for rows that pass their checks.
-            batch.invitations = active_invitations(journeys, now=now)
-        alert_ids = {r.patient_alert_id for r in rows if r.patient_alert_id is not None}
-        if alert_ids:
-            found = db.session.scalars(sa.select(Alert).where(Alert.id.in_(alert_ids)))
-            batch.alerts = {a.id: a for a in found}
-        return batch
-
-
-def _precheck(row: Reminder, now: datetime, batch: _Batch) -> tuple[str, str] | None:
-    """Whether a claimed row must not be sent after all: (status, reason) or None."""
-    if row.audience == "on_duty" and row.patient_alert_id is not None:
-        alert = batch.alerts.get(row.patient_alert_id)
-        if alert is not None and alert.status != "open":
-            return "skipped", f"The alert was {alert.status} before this could be sent."
-    if row.is_alert:
-        return None
-    if row.expires_at is not None and now >= row.expires_at:
-        return "expired", "Its event had already started when it could be sent."
-    # A notice that the surgery is cancelled is sent although (because) the journey is.
-    if row.journey.status == "cancelled" and row.rule_key != NOTICE_RULE:
-        return "cancelled", f"Journey cancelled: {row.journey.cancel_reason or ''}".strip()
-    if row.caregiver_id is not None:
-        if not row.caregiver.is_active:
-            return "cancelled", "The caregiver's access was withdrawn."
-    elif row.audience == "patient" and not consents(row.patient, row.channel):
-        return "cancelled", f"The patient withdrew consent for {row.channel}."
-    task = rule_task(row.journey, row.rule_key)
-    if task is not None and task.status != "open":
-        return "skipped", f"The task {task.key} is already {task.status}."
-    rule = next((r for r in template_rules(row.journey) if r["key"] == row.rule_key), None)
-    if rule is not None and row.audience == "patient":
-        chosen = rule_channels(row.patient, rule)
-        if chosen and chosen != [row.channel]:
-            return "cancelled", f"Goes by {chosen[0]} instead: one channel per message."
-        latest = batch.check_ins.get(row.journey_id)
-        reason = check_in_reminder_not_needed(row.journey, rule, now=now, latest=latest)
-        if reason:
-            return "skipped", reason
-    return None
-
-
 def _redact(text: str, link: str | None) -> str:
     """The text without the personal link (what the outbox row, logs and errors may keep)."""
     return text.replace(link, LINK_PLACEHOLDER) if link and text else text
@@ -424,7 +223,7 @@ def dispatch_due(
                 .order_by(*SEND_ORDER)
                 .execution_options(populate_existing=True)
             ).all()
-            sender = _Sender(_Outcomes(token), channels, staff_channel, clock, max_attempts, result)
+            sender = _Sender(Outcomes(token), channels, staff_channel, clock, max_attempts, result)
             sender.run(rows, deadline)
     finally:
         session.expire_on_commit = expire_on_commit
@@ -455,7 +254,7 @@ class _Sender:
 
     def run(self, rows: list[Reminder], deadline: float) -> None:
         now = self.clock()
-        batch = _Batch.load(rows, now)
+        batch = Batch.load(rows, now)
         ready = [r for r in (self._prepare(row, batch, now) for row in rows) if r is not None]
         # From here on a lost claim means "maybe sent": the hand-over mark is committed first.
         marked = self.outcomes.mark_sending([r.row.id for r in ready], now)
@@ -475,9 +274,9 @@ class _Sender:
             self._send(item)
         self.outcomes.commit()
 
-    def _prepare(self, row: Reminder, batch: _Batch, now: datetime) -> _Ready | None:
+    def _prepare(self, row: Reminder, batch: Batch, now: datetime) -> _Ready | None:
         outcomes, result, rid = self.outcomes, self.result, row.id
-        stop = _precheck(row, now, batch)
+        stop = precheck(row, now, batch)
         if stop is not None:
             status, reason = stop
             code = {"cancelled": "journey" if "Journey" in reason else "consent"}.get(status)
@@ -487,7 +286,7 @@ class _Sender:
                 if status == "expired":
                     _alert(row, "expired", f"Not sent: {reason}", now=now)
             return None
-        recipient = _recipient(row)
+        recipient = recipient_of(row)
         staff = row.audience == "coordinator"
         channel = self.staff_channel if staff else self.channels[row.channel]
         if staff and recipient is None:

@@ -24,7 +24,7 @@ from flask import current_app
 from tracker.auth.models import StaffUser
 from tracker.auth.services import create_user, user_by_email
 from tracker.db import db
-from tracker.demo import DEMO_PASSWORD, STAFF, SURGEONS, TEMPLATE_SLUGS
+from tracker.demo.cases import DEMO_PASSWORD, STAFF, SURGEONS, TEMPLATE_SLUGS
 from tracker.discharge import services as discharge
 from tracker.journeys.models import Journey
 from tracker.pathways.services import latest_template

@@ -9,7 +9,7 @@ services write (the same times the demo clinic uses); what lies after it is stil
 import random
 from datetime import date, datetime, timedelta
 
-from tracker.demo import CLINICIAN_TASKS, PROCEDURE_TASK_MINUTES, SKIP_REASONS
+from tracker.demo.cases import CLINICIAN_TASKS, PROCEDURE_TASK_MINUTES, SKIP_REASONS
 from tracker.pathways.models import STAGES
 from tracker.scale import messages, people, portal
 from tracker.scale.context import (
