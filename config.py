@@ -27,6 +27,8 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tracker.sqlite'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: PostgreSQL's JIT compiler; off by default (see tracker.db.configure_engine)
+    POSTGRES_JIT = _bool("POSTGRES_JIT", False)
 
     CLINIC_NAME = os.environ.get("CLINIC_NAME", "Demo Spine Clinic")
     CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "+62 21 555 0100")

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import sqlalchemy as sa
 
 import config
 from tracker import ROOT, create_app
@@ -110,3 +111,32 @@ def test_healthz_reports_an_unreachable_database(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "error"
+
+
+def test_postgresql_connections_run_without_jit(app):
+    """JIT compiling over-costed queries took most of a second per dashboard at 100k patients."""
+    from tracker.db import db
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"
+    db.session.rollback()
+
+
+def test_jit_stays_as_asked_and_sqlite_is_left_alone():
+    from tracker.db import configure_engine
+
+    url = "postgresql+psycopg://tracker@db/tracker"
+    off = {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}}
+    configure_engine(off)
+    assert off["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_pre_ping": True,
+        "connect_args": {"options": "-c jit=off"},
+    }
+    assert config.Config.SQLALCHEMY_ENGINE_OPTIONS == {"pool_pre_ping": True}  # not shared
+    on = {"SQLALCHEMY_DATABASE_URI": url, "POSTGRES_JIT": True, "SQLALCHEMY_ENGINE_OPTIONS": {}}
+    configure_engine(on)
+    assert on["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    lite = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SQLALCHEMY_ENGINE_OPTIONS": {}}
+    configure_engine(lite)
+    assert lite["SQLALCHEMY_ENGINE_OPTIONS"] == {}

@@ -6,6 +6,7 @@ from flask import Flask
 
 import config
 from tracker import api, cli, extensions, fhir, inputs, outcomes, security, web
+from tracker.db import configure_engine
 from tracker.portal.locale import select_locale, select_timezone
 from tracker.reminders import setup as reminders
 
@@ -25,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     security.init_app(app)
     inputs.init_app(app)
+    configure_engine(app.config)
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)

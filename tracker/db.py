@@ -54,3 +54,22 @@ def insert_or_skip(model, *unique_columns: str):
     """
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     return dialect.insert(model).on_conflict_do_nothing(index_elements=list(unique_columns))
+
+
+def configure_engine(config: dict) -> None:
+    """Connection settings by database, before the engine is made (``create_app``).
+
+    On PostgreSQL every connection starts with JIT compilation off (``POSTGRES_JIT`` turns it
+    back on): the planner over-costs the dashboard's and the outcome queries' correlated
+    subqueries on a large clinic and then spends most of a second compiling a query that runs
+    in milliseconds. Web requests run short queries, for which JIT never pays.
+    """
+    if not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        return
+    if config.get("POSTGRES_JIT"):
+        return
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), "-c jit=off"]))
+    options["connect_args"] = connect_args
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options

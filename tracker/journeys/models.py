@@ -157,6 +157,14 @@ class Task(db.Model):
             sqlite_where=sa.text("status = 'open' AND journey_active = 1"),
             postgresql_where=sa.text("status = 'open' AND journey_active"),
         ),
+        # Open tasks of any journey by due day: the overdue questionnaires (a 12-month one comes
+        # after most journeys have ended) read the last weeks of it.
+        sa.Index(
+            "ix_tasks_open_due_on",
+            "due_on",
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -177,9 +177,15 @@ def overdue(today: date, now: datetime, limit: int = 50) -> tuple[list[OverdueQu
             for template_id, key, tp in pairs
         )
     )
+    # Bounds the indexes can use, whatever the clinic's age: a follow-up questionnaire is open
+    # for at most the longest window after its due day; a baseline only while the journey runs
+    # (before its surgery). Without them every missed questionnaire of years past is looked at.
+    windows = [tp.to_day - tp.day for _, _, tp in pairs if not tp.is_baseline]
+    recent = Task.due_on >= today - timedelta(days=max(windows)) if windows else sa.false()
     where = (
         Task.status == "open",
         Task.due_on < today,
+        sa.or_(recent, Task.journey_active),
         Journey.status.in_(("active", "completed")),
         which,
     )
