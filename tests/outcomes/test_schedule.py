@@ -191,3 +191,25 @@ def test_an_answer_without_a_timepoint_is_placed_by_its_date(
         now=journey.surgery_at,
     )
     assert response[0].timepoint == "baseline"
+
+
+def test_late_questionnaires_of_ended_journeys_and_long_waiting_baselines_stay_listed(
+    make_journey, operated, coordinator, instruments
+):
+    today = (NOW + timedelta(hours=7)).date()
+    # Operated 370 days ago and since completed: the 12-month questionnaire (day 365, open until
+    # day 395) is overdue all the same.
+    a_year_ago = operated(370)
+    journeys.complete(a_year_ago, actor=coordinator, now=NOW, override_reason="Discharged to GP")
+    # Waiting a year for a surgery date: the baseline, due long ago, is still to be answered.
+    waiting = make_journey(surgery_at=None, consultation_date=today - timedelta(days=365))
+    # Operated 500 days ago and never answered: missed months ago, no longer an action.
+    operated(500)
+    db.session.commit()
+    assert not a_year_ago.tasks[0].journey_active
+    listed, total = overdue(today, NOW)
+    assert {(item.journey.id, item.timepoint.key) for item in listed} == {
+        (a_year_ago.id, "12m"),
+        (waiting.id, "baseline"),
+    }
+    assert total == 2

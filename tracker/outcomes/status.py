@@ -158,10 +158,11 @@ def _still_open(tp: Timepoint, today: date, now: datetime):
 def overdue(today: date, now: datetime, limit: int = 50) -> tuple[list[OverdueQuestionnaire], int]:
     """Questionnaires past their due day, not answered, window still open; and how many.
 
-    One statement (plus the count): a questionnaire's due day is its task's, which moves with
-    the surgery; skipping the task (e.g. "patient declined") takes it off the list, and so does
-    the window closing (then it is a missed timepoint, counted in the report's completion).
-    Completed journeys stay in: the 12-month questionnaire comes after most journeys close.
+    One statement (the count is a window over the same rows): a questionnaire's due day is its
+    task's, which moves with the surgery; skipping the task (e.g. "patient declined") takes it
+    off the list, and so does the window closing (then it is a missed timepoint, counted in the
+    report's completion). Completed journeys stay in: the 12-month questionnaire comes after
+    most journeys close.
     """
     pairs = _questionnaire_tasks()
     if not pairs:
@@ -177,23 +178,23 @@ def overdue(today: date, now: datetime, limit: int = 50) -> tuple[list[OverdueQu
             for template_id, key, tp in pairs
         )
     )
-    # Bounds the indexes can use, whatever the clinic's age: a follow-up questionnaire is open
-    # for at most the longest window after its due day; a baseline only while the journey runs
-    # (before its surgery). Without them every missed questionnaire of years past is looked at.
-    windows = [tp.to_day - tp.day for _, _, tp in pairs if not tp.is_baseline]
-    recent = Task.due_on >= today - timedelta(days=max(windows)) if windows else sa.false()
+    # Bounds the indexes can use, whatever the clinic's age (implied by ``which``): a follow-up
+    # questionnaire is open for at most the longest window after its due day, which is its
+    # timepoint's day after the surgery; a baseline only while the journey runs, before its
+    # surgery. Without them every missed questionnaire of years past is looked at.
+    follow_ups = [tp for _, _, tp in pairs if not tp.is_baseline]
+    window = max((tp.to_day - tp.day for tp in follow_ups), default=0)
+    after = max((tp.to_day for tp in follow_ups), default=0) + 7  # a week to spare (time zones)
     where = (
         Task.status == "open",
         Task.due_on < today,
-        sa.or_(recent, Task.journey_active),
+        sa.or_(Task.due_on >= today - timedelta(days=window), Task.journey_active),
         Journey.status.in_(("active", "completed")),
+        sa.or_(Journey.surgery_at.is_(None), Journey.surgery_at >= now - timedelta(days=after)),
         which,
     )
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Task).join(Task.journey).where(*where)
-    )
-    tasks = db.session.scalars(
-        sa.select(Task)
+    rows = db.session.execute(
+        sa.select(Task, sa.func.count().over())
         .join(Task.journey)
         .where(*where)
         .options(joinedload(Task.journey).joinedload(Journey.patient))
@@ -202,6 +203,7 @@ def overdue(today: date, now: datetime, limit: int = 50) -> tuple[list[OverdueQu
     ).all()
     by_task = {(template_id, key): tp for template_id, key, tp in pairs}
     items = [
-        OverdueQuestionnaire(t.journey, by_task[(t.journey.template_id, t.key)], t) for t in tasks
+        OverdueQuestionnaire(t.journey, by_task[(t.journey.template_id, t.key)], t)
+        for t, _count in rows
     ]
-    return items, total or 0
+    return items, (rows[0][1] if rows else 0)
