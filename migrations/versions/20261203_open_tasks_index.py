@@ -1,4 +1,4 @@
-"""open tasks by due day, for the dashboard's overdue questionnaires at a large clinic's size
+"""open tasks by kind and due day, for the dashboard's overdue questionnaires at a large clinic's size
 
 Revision ID: 20261203_open_tasks_index
 Revises: 20261203_report_snapshots
@@ -21,7 +21,7 @@ def upgrade():
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.create_index(
             "ix_tasks_open_due_on",
-            ["due_on"],
+            ["key", "due_on"],
             unique=False,
             sqlite_where=sa.text("status = 'open'"),
             postgresql_where=sa.text("status = 'open'"),

@@ -157,10 +157,11 @@ class Task(db.Model):
             sqlite_where=sa.text("status = 'open' AND journey_active = 1"),
             postgresql_where=sa.text("status = 'open' AND journey_active"),
         ),
-        # Open tasks of any journey by due day: the overdue questionnaires (a 12-month one comes
-        # after most journeys have ended) read the last weeks of it.
+        # Open tasks of any journey by kind and due day: the overdue questionnaires (a 12-month
+        # one comes after most journeys have ended) read the last weeks of their tasks' keys.
         sa.Index(
             "ix_tasks_open_due_on",
+            "key",
             "due_on",
             sqlite_where=sa.text("status = 'open'"),
             postgresql_where=sa.text("status = 'open'"),

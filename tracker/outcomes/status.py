@@ -178,7 +178,8 @@ def overdue(today: date, now: datetime, limit: int = 50) -> tuple[list[OverdueQu
             for template_id, key, tp in pairs
         )
     )
-    # Bounds the indexes can use, whatever the clinic's age (implied by ``which``): a follow-up
+    # Bounds the indexes can use, whatever the clinic's age (implied by ``which``): only the
+    # questionnaires' tasks (``ix_tasks_open_due_on``, open tasks by key and due day); a follow-up
     # questionnaire is open for at most the longest window after its due day, which is its
     # timepoint's day after the surgery; a baseline only while the journey runs, before its
     # surgery. Without them every missed questionnaire of years past is looked at.
@@ -188,6 +189,7 @@ def overdue(today: date, now: datetime, limit: int = 50) -> tuple[list[OverdueQu
     where = (
         Task.status == "open",
         Task.due_on < today,
+        Task.key.in_(sorted({key for _, key, _ in pairs})),
         sa.or_(Task.due_on >= today - timedelta(days=window), Task.journey_active),
         Journey.status.in_(("active", "completed")),
         sa.or_(Journey.surgery_at.is_(None), Journey.surgery_at >= now - timedelta(days=after)),

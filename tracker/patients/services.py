@@ -298,8 +298,11 @@ def board(
 ) -> list[BoardColumn]:
     """Active journeys by stage, each column read on its own (a handful of statements)."""
 
-    def filtered(query: sa.Select) -> sa.Select:
-        query = _matching(query.join(Patient, Patient.id == Journey.patient_id), q)
+    def filtered(query: sa.Select, *, patients: bool = True) -> sa.Select:
+        # The counts need the patients only to match a search (a journey always has one): without
+        # them they are read from the index of active journeys by stage alone.
+        if patients or q:
+            query = _matching(query.join(Patient, Patient.id == Journey.patient_id), q)
         query = query.where(Journey.status == "active")
         if pathway:
             query = query.join(PathwayTemplate, PathwayTemplate.id == Journey.template_id).where(
@@ -311,7 +314,9 @@ def board(
 
     totals = dict(
         db.session.execute(
-            filtered(sa.select(Journey.stage, sa.func.count())).group_by(Journey.stage)
+            filtered(sa.select(Journey.stage, sa.func.count()), patients=False).group_by(
+                Journey.stage
+            )
         ).all()
     )
     columns = []
