@@ -125,14 +125,16 @@ def claim(snapshot_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def start(app: Flask, snapshot_id: int) -> None:
-    """Make the snapshot's report in a background thread (or right here, when so configured)."""
+def start(app: Flask, snapshot_id: int) -> bool:
+    """Make the snapshot's report in a background thread, or right here when so configured
+    (``OUTCOMES_REPORT_IN_BACKGROUND`` off); True when it was made here."""
     if not app.config.get("OUTCOMES_REPORT_IN_BACKGROUND", True):
         make(snapshot_id)
-        return
+        return True
     threading.Thread(
         target=_in_app, args=(app, snapshot_id), name=f"outcomes-report-{snapshot_id}", daemon=True
     ).start()
+    return False
 
 
 def _in_app(app: Flask, snapshot_id: int) -> None:

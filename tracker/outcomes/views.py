@@ -249,18 +249,16 @@ def report_page():
         return render_template("outcomes/report.html", form=form, report=None), 422
     shown = snapshots.for_page(filters, now=utcnow())
     db.session.commit()  # the snapshot's refresh claimed, its reading noted
-    if shown.start is not None:
-        snapshots.start(current_app._get_current_object(), shown.start)
-        if not current_app.config.get("OUTCOMES_REPORT_IN_BACKGROUND", True):
-            shown = snapshots.for_page(filters, now=utcnow())  # made just now, in this request
-            db.session.commit()
+    if shown.start is not None and snapshots.start(current_app._get_current_object(), shown.start):
+        shown = snapshots.for_page(filters, now=utcnow())  # made just now, in this request
+        db.session.commit()
     result = shown.report
     return render_template(
         "outcomes/report.html",
         form=form,
         report=result,
         shown=shown,
-        max_age=current_app.config.get("OUTCOMES_REPORT_MAX_AGE_MINUTES", 15),
+        max_age=int(snapshots.max_age().total_seconds() // 60),
         live_limit=snapshots.live_limit(),
         charts=report_charts(result) if result else None,
         surgeon_name=_label(form.surgeon_id, str(filters.surgeon_id or "")),
