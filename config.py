@@ -133,6 +133,10 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "id")
+    #: WTForms' own catalogs off: Flask-WTF would read one from disk on every request that
+    #: builds a form, and WTForms has none for Indonesian anyway; every message a person sees
+    #: on a form comes from this project's catalog (tracker/translations)
+    WTF_I18N_ENABLED = False
     #: the language of staff messages addressed to no one person: the contacts of
     #: ON_DUTY_CONTACTS / ESCALATION_CONTACTS, the clinic outbox and ON_DUTY_EMAIL ("en" or "id");
     #: each contact on the on-duty page has its own

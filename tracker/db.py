@@ -47,13 +47,19 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(UTC)
 
 
-def insert_or_skip(model, *unique_columns: str):
-    """``INSERT … ON CONFLICT (unique_columns) DO NOTHING`` for the session's database.
+def dialect_name() -> str:
+    """The session's database: ``"postgresql"`` or ``"sqlite"``."""
+    return db.session.get_bind().dialect.name
+
+
+def insert_or_skip(model, *unique_columns: str, dialect: str | None = None):
+    """``INSERT … ON CONFLICT (unique_columns) DO NOTHING`` for the session's database (or the
+    named one, for a statement built once and kept).
 
     With ``.returning(model)`` it gives the new row, or nothing when the key was taken.
     """
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).on_conflict_do_nothing(index_elements=list(unique_columns))
+    module = postgresql if (dialect or dialect_name()) == "postgresql" else sqlite
+    return module.insert(model).on_conflict_do_nothing(index_elements=list(unique_columns))
 
 
 def configure_engine(config: dict) -> None:

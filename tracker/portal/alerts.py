@@ -6,6 +6,7 @@ only where a template leaves one out.
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -126,20 +127,21 @@ class _Facts:
 ONE_AT_A_TIME = ("pain_high", "pain_rise", "leg_pain_return")
 
 
-def facts_columns(
-    journey_id: int,
-    day: date,
-    recorded_at: datetime,
-    limits: Thresholds,
-    operated: date | None,
-    *,
-    exclude_id: int | None = None,
-) -> list:
-    """The scalar subqueries of :class:`_Facts` for a check-in of ``day`` (read them with
-    :func:`read_facts`): a SELECT of their own, or the RETURNING of the check-in's INSERT."""
-    of_journey = CheckIn.journey_id == journey_id
-    start = day - timedelta(days=limits.rise_window_days)
-    window = (of_journey, CheckIn.day >= start, CheckIn.day < day)
+FACT_PARAMS = ("f_journey_id", "f_start", "f_day", "f_operated", "f_recorded_at", "f_exclude_id")
+
+
+@cache
+def facts_columns(*, operated: bool, exclude: bool = False) -> tuple:
+    """The scalar subqueries of :class:`_Facts` (read them with :func:`read_facts`), over the
+    bound parameters of :func:`facts_params`: a SELECT of their own, or the RETURNING of the
+    check-in's INSERT. Built once per shape (the journey operated or not; this check-in left
+    out or, in a RETURNING, not yet there), so a check-in builds no SQL of its own."""
+    of_journey = CheckIn.journey_id == sa.bindparam("f_journey_id")
+    window = (
+        of_journey,
+        CheckIn.day >= sa.bindparam("f_start"),
+        CheckIn.day < sa.bindparam("f_day"),
+    )
 
     def value(column, *where, order=None):
         query = sa.select(column).where(*where)
@@ -152,15 +154,19 @@ def facts_columns(
         value(sa.func.coalesce(sa.func.sum(CheckIn.back_pain), 0), *window),
         value(sa.func.coalesce(sa.func.sum(CheckIn.leg_pain), 0), *window),
     ]
-    if operated is not None:
-        since = [of_journey, CheckIn.day >= operated, CheckIn.recorded_at <= recorded_at]
-        if exclude_id is not None:
-            since.append(CheckIn.id != exclude_id)
+    if operated:
+        since = [
+            of_journey,
+            CheckIn.day >= sa.bindparam("f_operated"),
+            CheckIn.recorded_at <= sa.bindparam("f_recorded_at"),
+        ]
+        if exclude:
+            since.append(CheckIn.id != sa.bindparam("f_exclude_id"))
         columns += [
             value(
                 CheckIn.leg_pain,
                 of_journey,
-                CheckIn.day < operated,
+                CheckIn.day < sa.bindparam("f_operated"),
                 order=(CheckIn.day.desc(), CheckIn.recorded_at.desc(), CheckIn.id.desc()),
             ),
             value(sa.func.min(CheckIn.leg_pain), *since),
@@ -169,11 +175,33 @@ def facts_columns(
         columns += [sa.null(), sa.null()]
     columns += [
         sa.exists().where(
-            Alert.journey_id == journey_id, Alert.kind == kind, Alert.status != "resolved"
+            Alert.journey_id == sa.bindparam("f_journey_id"),
+            Alert.kind == kind,
+            Alert.status != "resolved",
         )
         for kind in ONE_AT_A_TIME
     ]
-    return columns
+    return tuple(columns)
+
+
+def facts_params(
+    journey_id: int,
+    day: date,
+    recorded_at: datetime,
+    limits: Thresholds,
+    operated: date | None,
+    *,
+    exclude_id: int | None = None,
+) -> dict:
+    """The values of :func:`facts_columns`' parameters for a check-in of ``day``."""
+    return {
+        "f_journey_id": journey_id,
+        "f_start": day - timedelta(days=limits.rise_window_days),
+        "f_day": day,
+        "f_operated": operated,
+        "f_recorded_at": recorded_at,
+        "f_exclude_id": exclude_id,
+    }
 
 
 def read_facts(row) -> _Facts:
@@ -182,8 +210,13 @@ def read_facts(row) -> _Facts:
     return _Facts(int(row[0]), int(row[1]), int(row[2]), row[3], row[4], unresolved)
 
 
+@cache
+def _facts_select(operated: bool) -> sa.Select:
+    return sa.select(*facts_columns(operated=operated, exclude=True))
+
+
 def _facts(check_in: CheckIn, limits: Thresholds, operated: date | None) -> _Facts:
-    columns = facts_columns(
+    params = facts_params(
         check_in.journey_id,
         check_in.day,
         check_in.recorded_at,
@@ -191,7 +224,7 @@ def _facts(check_in: CheckIn, limits: Thresholds, operated: date | None) -> _Fac
         operated,
         exclude_id=check_in.id,
     )
-    return read_facts(db.session.execute(sa.select(*columns)).one())
+    return read_facts(db.session.execute(_facts_select(operated is not None), params).one())
 
 
 def evaluate_check_in(

@@ -6,15 +6,16 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
-from tracker.db import db, insert_or_skip
+from tracker.db import db, dialect_name, insert_or_skip
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
 from tracker.journeys.models import Appointment, Journey
 from tracker.journeys.tasks import tick_task
@@ -354,18 +355,21 @@ def record_check_in(
         "caregiver_id": getattr(caregiver, "id", None),
         **{flag: flag in values.flags for flag in RED_FLAGS},
     }
-    insert = insert_or_skip(CheckIn, "idempotency_key").values(**row)
+    params = {f"v_{name}": value for name, value in row.items()}
+    dialect = dialect_name()
     facts = None
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         # The alert rules' facts come back with the row (one round trip less): subqueries in
         # RETURNING read the table as it was before this INSERT.
         limits, operated = alerts.thresholds(journey), alerts.surgery_day(journey)
-        columns = alerts.facts_columns(journey.id, row["day"], now, limits, operated)
-        returned = db.session.execute(insert.returning(CheckIn, *columns)).one_or_none()
-        check_in = returned[0] if returned else None
-        facts = alerts.read_facts(returned[1:]) if returned else None
+        params |= alerts.facts_params(journey.id, row["day"], now, limits, operated)
+        insert = _check_in_insert(dialect, operated is not None)
+        returned = db.session.execute(insert, params).one_or_none()
+        check_in = _persistent(returned) if returned else None
+        facts = alerts.read_facts(returned[_STORED:]) if returned else None
     else:
-        check_in = db.session.scalar(insert.returning(CheckIn))
+        returned = db.session.execute(_check_in_insert(dialect, False), params).one_or_none()
+        check_in = _persistent(returned) if returned else None
     if check_in is None:
         return _same_journey(_by_key(key), journey), False
     record(
@@ -389,6 +393,52 @@ def record_check_in(
 def caregiver_actor(caregiver: Caregiver | None) -> str | None:
     """How the audit trail names a caregiver who acted in the portal."""
     return None if caregiver is None else f"{caregiver.name} (caregiver)"
+
+
+_CHECK_IN_COLUMNS = (
+    "journey_id",
+    "patient_id",
+    "day",
+    "recorded_at",
+    "back_pain",
+    "leg_pain",
+    "took_pain_medicine",
+    "note",
+    "entered_by",
+    "entered_by_id",
+    "idempotency_key",
+    "caregiver_id",
+    *RED_FLAGS,
+)
+
+
+@cache
+def _check_in_insert(dialect: str, operated: bool):
+    """The check-in's INSERT (skipped when its key is taken) over bound parameters ``v_<column>``,
+    returning the row and, on PostgreSQL, the alert rules' facts. Built once per shape: a
+    check-in compiles no SQL, and the statement's cache key is worked out once."""
+    table = CheckIn.__table__
+    values = {
+        name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in _CHECK_IN_COLUMNS
+    }
+    insert = insert_or_skip(table, "idempotency_key", dialect=dialect).values(values)
+    if dialect == "postgresql":
+        return insert.returning(*table.c, *alerts.facts_columns(operated=operated))
+    return insert.returning(*table.c)
+
+
+#: the stored columns at the head of the INSERT's RETURNING, then the alert rules' facts
+_STORED = len(CheckIn.__table__.c)
+
+
+def _persistent(returned) -> CheckIn:
+    """The session's ``CheckIn`` of a row the INSERT returned, as if loaded by a query (the
+    Core INSERT skips the ORM's per-statement bookkeeping; the row is what was stored)."""
+    stored = zip(CheckIn.__table__.c, returned[:_STORED], strict=True)
+    check_in = CheckIn(**{column.key: value for column, value in stored})
+    make_transient_to_detached(check_in)
+    db.session.add(check_in)
+    return check_in
 
 
 def _by_key(key: str) -> CheckIn | None:

@@ -11,6 +11,7 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -67,18 +68,14 @@ def _lapsed(portal_session: PortalSession, now: datetime) -> str | None:
     return None
 
 
-def find(token: str | None, *, now: datetime) -> PortalSession | None:
-    """The good session of a cookie's id, noting the visit; None for anything else.
-
-    A session found idle or past its end is closed on the spot, with the reason.
-    """
-    if not token or len(token) > 200:
-        return None
-    # One statement for everything a portal page stands on: session, access, journey, patient
-    # and the journey's template (alert thresholds, messages).
-    portal_session = db.session.scalar(
+@cache
+def _by_token() -> sa.Select:
+    """One statement for everything a portal page stands on: session, access, journey, patient
+    and the journey's template (alert thresholds, messages). Built once: every portal request
+    runs it."""
+    return (
         sa.select(PortalSession)
-        .where(PortalSession.token_hash == _hash(token))
+        .where(PortalSession.token_hash == sa.bindparam("token_hash"))
         .options(
             joinedload(PortalSession.invitation).options(
                 joinedload(PortalInvitation.patient),
@@ -86,6 +83,16 @@ def find(token: str | None, *, now: datetime) -> PortalSession | None:
             )
         )
     )
+
+
+def find(token: str | None, *, now: datetime) -> PortalSession | None:
+    """The good session of a cookie's id, noting the visit; None for anything else.
+
+    A session found idle or past its end is closed on the spot, with the reason.
+    """
+    if not token or len(token) > 200:
+        return None
+    portal_session = db.session.scalar(_by_token(), {"token_hash": _hash(token)})
     if portal_session is None or portal_session.ended_at is not None:
         return None
     lapsed = _lapsed(portal_session, now)
