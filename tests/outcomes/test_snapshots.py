@@ -169,3 +169,39 @@ def test_a_kept_report_costs_the_same_statements_for_any_cohort(
     with count_queries() as larger:
         assert "Patients operated 1" in words(staff.get("/reports/outcomes"))  # as kept
     assert len(larger) == len(small)
+
+
+def test_the_api_answers_a_large_cohort_from_its_kept_report(
+    client, api_headers, operated, kept, clock
+):
+    operated(60)
+    headers = api_headers()
+
+    def read() -> dict:
+        response = client.get("/api/v1/reports/outcomes", headers=headers)
+        assert response.status_code == 200
+        return response.get_json()
+
+    first = read()  # nothing kept yet: summed up in the request, and kept
+    assert first["patients"] == 1
+    assert (the_snapshot().status, the_snapshot().report["patients"]) == ("ready", 1)
+
+    operated(61)
+    clock.shift(timedelta(minutes=5))
+    again = read()
+    assert again["patients"] == 1 and again["generated_at"] == first["generated_at"]  # as kept
+    clock.shift(timedelta(minutes=11))
+    old = read()  # grown old: answered as kept while the new one is made
+    assert old["patients"] == 1
+    newer = read()
+    assert newer["patients"] == 2 and newer["generated_at"] > first["generated_at"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportSnapshot)) == 1
+
+
+def test_the_api_sums_up_a_small_cohort_on_every_request(client, api_headers, operated):
+    operated(60)
+    headers = api_headers()
+    assert client.get("/api/v1/reports/outcomes", headers=headers).get_json()["patients"] == 1
+    operated(61)
+    assert client.get("/api/v1/reports/outcomes", headers=headers).get_json()["patients"] == 2
+    assert the_snapshot() is None

@@ -1,6 +1,6 @@
 """Outcomes over JSON: record a questionnaire, a journey's outcome, the cohort report."""
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from tracker.api_support import authenticate, clinical, get_or_404, json_errors, require_json_body
@@ -8,7 +8,7 @@ from tracker.audit.services import record
 from tracker.clock import clinic_today, utcnow
 from tracker.db import db
 from tracker.journeys.models import Journey
-from tracker.outcomes import export, report
+from tracker.outcomes import export, report, snapshots
 from tracker.outcomes.patient import journey_outcomes
 from tracker.outcomes.schemas import (
     ReportArgsSchema,
@@ -72,9 +72,18 @@ def _filters(values: dict) -> report.ReportFilters:
 @blp.arguments(ReportArgsSchema, location="query")
 @blp.response(200)
 def outcomes_report(values):
-    """The cohort's outcomes: numbers, stay, pain and ODI by timepoint, MCID, completion."""
-    now = utcnow()
-    return report_body(report.build(_filters(values), now=now, today=clinic_today(now)))
+    """The cohort's outcomes: numbers, stay, pain and ODI by timepoint, MCID, completion.
+
+    A cohort larger than the clinic's live limit (``OUTCOMES_REPORT_LIVE_LIMIT``) is answered
+    from the report kept for these filters, as on the report page: ``generated_at`` says when
+    it was made (at most ``OUTCOMES_REPORT_MAX_AGE_MINUTES`` ago; an older one is answered
+    while a new one is made in the background). The first request for a filter waits for it.
+    """
+    made, refresh = snapshots.for_reader(_filters(values), now=utcnow())
+    db.session.commit()  # the kept report, or its refresh claimed
+    if refresh is not None:
+        snapshots.start(current_app._get_current_object(), refresh)
+    return report_body(made)
 
 
 @blp.route("/reports/outcomes.csv", methods=["GET"])

@@ -93,6 +93,25 @@ def for_page(filters: ReportFilters, *, now: datetime) -> Shown:
     )
 
 
+def for_reader(filters: ReportFilters, *, now: datetime) -> tuple[Report, int | None]:
+    """The report for a reader who cannot come back later (the API): as :func:`for_page`, but
+    while no report is kept yet one is summed up now (and kept, when this view claimed the
+    snapshot). Returns it and the snapshot whose refresh to start after the commit, if any."""
+    shown = for_page(filters, now=now)
+    if shown.report is not None:
+        return shown.report, shown.start
+    made = reports.build(filters, now=now, today=clinic_today(now))
+    if shown.start is not None:
+        keep(db.session.get(ReportSnapshot, shown.start), made, now)
+    return made, None
+
+
+def keep(snapshot: ReportSnapshot, made: Report, now: datetime) -> None:
+    """Keep ``made`` as the snapshot's report, made at ``now``."""
+    snapshot.report, snapshot.made_at = encode(made), now
+    snapshot.status, snapshot.error, snapshot.updated_at = "ready", None, utcnow()
+
+
 def _snapshot(filters: ReportFilters, now: datetime) -> ReportSnapshot:
     args = _filters_json(filters)
     key = hashlib.sha256(json.dumps(args, sort_keys=True).encode()).hexdigest()
@@ -153,9 +172,7 @@ def make(snapshot_id: int) -> None:
     filters = decode_filters(snapshot.filters)
     try:
         now = utcnow()
-        made = reports.build(filters, now=now, today=clinic_today(now))
-        snapshot.report, snapshot.made_at = encode(made), now
-        snapshot.status, snapshot.error, snapshot.updated_at = "ready", None, utcnow()
+        keep(snapshot, reports.build(filters, now=now, today=clinic_today(now)), now)
         db.session.commit()
     except Exception as error:  # noqa: BLE001 - the page says so and the next view tries again
         log.exception("outcomes report %s failed", snapshot_id)
