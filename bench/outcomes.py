@@ -7,8 +7,8 @@ Builds a scratch database (a fresh PostgreSQL database on the server of
 bulk-inserts ``--journeys`` operated TELD journeys spread over two years, each with a baseline
 and the follow-up questionnaires whose windows have passed (ODI, back and leg pain) and eight
 daily check-ins, then times each read twice and prints seconds: the report itself, and the
-report page's read (above ``OUTCOMES_REPORT_LIVE_LIMIT`` journeys the kept report, see
-``tracker/outcomes/snapshots.py``). Not a test.
+report page's and the API's read (above ``OUTCOMES_REPORT_LIVE_LIMIT`` journeys the kept
+report, see ``tracker/outcomes/snapshots.py``). Not a test.
 """
 
 import argparse
@@ -181,6 +181,8 @@ def main() -> None:
                 snapshots.make(shown.start)
             timed(f"report page ({'kept' if shown.start else 'summed up'})",
                   lambda: snapshots.for_page(filters, now=now))  # fmt: skip
+            timed("API report (kept, as the page)",
+                  lambda: snapshots.for_reader(filters, now=now))  # fmt: skip
             timed("CSV, one row per journey",
                   lambda: sum(len(chunk) for chunk in export.lines(filters, now=now)))  # fmt: skip
             journey = db.session.get(Journey, args.journeys // 2)

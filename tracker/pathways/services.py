@@ -15,6 +15,7 @@ from tracker.audit.services import record
 from tracker.db import db
 from tracker.discharge import defaults as discharge_defaults
 from tracker.outcomes import schedule as outcome_schedule
+from tracker.pathways import memory
 from tracker.pathways.models import ANCHORS, STAGES, PathwayTemplate
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -251,6 +252,7 @@ def load_definition(data: dict, *, now: datetime) -> tuple[PathwayTemplate, bool
             PathwayTemplate.slug == slug, PathwayTemplate.checksum == digest
         )
     )
+    memory.remember(digest, data)
     if existing is not None:
         return existing, False
     latest = db.session.scalar(

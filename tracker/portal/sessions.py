@@ -23,6 +23,8 @@ from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import NotFound
 from tracker.journeys.models import Journey
+from tracker.pathways import memory
+from tracker.pathways.models import PathwayTemplate
 from tracker.portal.models import PortalInvitation, PortalSession
 
 TOKEN_BYTES = 32
@@ -79,7 +81,9 @@ def _by_token() -> sa.Select:
         .options(
             joinedload(PortalSession.invitation).options(
                 joinedload(PortalInvitation.patient),
-                joinedload(PortalInvitation.journey).joinedload(Journey.template),
+                joinedload(PortalInvitation.journey)
+                .joinedload(Journey.template)
+                .defer(PathwayTemplate.definition),  # the process's parsed copy: fill()
             )
         )
     )
@@ -95,6 +99,7 @@ def find(token: str | None, *, now: datetime) -> PortalSession | None:
     portal_session = db.session.scalar(_by_token(), {"token_hash": _hash(token)})
     if portal_session is None or portal_session.ended_at is not None:
         return None
+    memory.fill(portal_session.invitation.journey.template)
     lapsed = _lapsed(portal_session, now)
     if lapsed:
         portal_session.ended_at = now
