@@ -161,3 +161,22 @@ def test_the_conversation_page_in_indonesian(app, recovering, invite, phone, mak
     assert "Luka tampak sesuai harapan (Bahasa Inggris)" in page
     for english in ("— none —", "Nobody (anyone answers)", "Wound looks as expected"):
         assert english not in page, english
+
+
+def test_the_first_message_of_a_conversation_is_audited_with_its_conversation(
+    app, make_journey, make_patient
+):
+    journey = make_journey(make_patient(given_name="First", mrn="F-1"))
+    assert journey.patient.full_name  # loaded: nothing on the way flushes the new conversation
+    now = utcnow()
+    first = services.send_from_patient(journey, "hello", [], now=now)
+    second = services.send_from_patient(journey, "again", [], now=now + timedelta(minutes=1))
+    db.session.flush()
+    sends = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "message.send").order_by(AuditEvent.id)
+    ).all()
+    assert [e.details["conversation"] for e in sends] == [
+        first.conversation_id,
+        second.conversation_id,
+    ]
+    assert first.conversation_id is not None

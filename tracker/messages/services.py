@@ -137,6 +137,7 @@ def send_from_patient(
     conversation.last_message_at = now
     conversation.waiting_since = conversation.waiting_since or now
     conversation.staff_unread = (conversation.staff_unread or 0) + 1
+    db.session.flush()  # a new conversation's id, for the audit row
     record(
         "message.send",
         message,
