@@ -29,6 +29,8 @@ PAGES = (
     "/patients/board",
     "/alerts",
     "/alerts?status=resolved",
+    "/messages",
+    "/messages?status=closed",
     "/outbox/",
     "/outbox/?status=sent",
     "/outbox/?channel=sms&q=a",
@@ -103,6 +105,7 @@ def test_list_pages_run_the_same_statements_when_the_clinic_grows_tenfold(
         "/outbox/": 'id="reminder-',
         "/discharge/today": 'class="mrn"',
         "/alerts": 'class="table alert-queue"',
+        "/messages?status=closed": 'class="table message-inbox"',
     }.items():
         assert marker in small_pages[path], path
 

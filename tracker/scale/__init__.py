@@ -8,7 +8,8 @@ the same clinic. Rows are written in bulk (``COPY`` on PostgreSQL) by worker pro
 discharge sheets go through the discharge services, as a clinician would issue them.
 
 Modules: ``people`` (who), ``stories`` (journeys, tasks, appointments), ``messages``
-(reminders), ``portal`` (invitations, check-ins, milestones, alerts), ``load`` (writing).
+(reminders), ``portal`` (invitations, check-ins, milestones, alerts), ``conversations``
+(secure messages with the care team), ``load`` (writing).
 """
 
 import os
@@ -29,6 +30,8 @@ from tracker.discharge import services as discharge
 from tracker.journeys.models import Journey
 from tracker.pathways.services import latest_template
 from tracker.patients.models import Patient
+from tracker.reminders.messages import system_text
+from tracker.reminders.rendering import LINK_PLACEHOLDER
 from tracker.scale import load
 from tracker.scale.context import Context, Pathway, Person
 from tracker.scale.people import MRN_PREFIX
@@ -130,8 +133,20 @@ def make_context(patients: int, *, seed: int, years: float, now: datetime) -> Co
             "invitation_days": int(config.get("PORTAL_INVITATION_DAYS", 120)),
             # calendar feed keys are derived from it, as tracker.portal.services.feed_key does
             "secret_key": config["SECRET_KEY"],
+            "quiet_hours": config.get("QUIET_HOURS"),
+            # the stored copy of a message notice, as the dispatcher keeps it once sent
+            "new_message": {
+                language: _stored_text("new_message", language, config["CLINIC_NAME"])
+                for language in ("en", "id")
+            },
         },
     )
+
+
+def _stored_text(message_key: str, language: str, clinic: str) -> tuple[str, str]:
+    texts = system_text(message_key, language)
+    values = {"clinic": clinic, "portal_link": LINK_PLACEHOLDER}
+    return texts["subject"].format_map(values), texts["body"].format_map(values)
 
 
 def build_clinic(

@@ -30,6 +30,8 @@ BLOCKS = {
     "portal_check_ins": 48,
     "portal_milestones": 16,
     "portal_alerts": 8,
+    "conversations": 2,
+    "messages": 8,
 }
 AUDIT_BLOCK = 384  # per patient
 TABLES = ("patients", "audit_events", *BLOCKS)
@@ -195,19 +197,25 @@ def audit(
     actor: Person | None,
     patient_id: int,
     details: dict | None = None,
+    label: str | None = None,
+    kind: str | None = None,
 ) -> None:
-    rows.add(
+    """An audit event as ``record`` writes it (``kind="read"``: as ``record_read`` does);
+    ``label`` names an actor who is no staff user (e.g. "patient portal")."""
+    row = rows.add(
         "audit_events",
         id=block.take(),
         at=at,
         actor_id=actor.id if actor else None,
-        actor_label=actor.name if actor else "system",
+        actor_label=label or (actor.name if actor else "system"),
         action=action,
         patient_id=patient_id,
         object_type=object_type,
         object_id=object_id,
         details=json_text(details or {}),
     )
+    if kind is not None:
+        row["kind"] = kind
 
 
 @dataclass

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from tracker.portal.alerts import DEFAULT_THRESHOLDS, SEVERITY
 from tracker.portal.models import RED_FLAGS
-from tracker.scale import messages
+from tracker.scale import conversations, messages
 from tracker.scale.context import Context, Ledger, Rows, audit, local_at, zone
 from tracker.vocabulary import record_alert_summary
 
@@ -56,6 +56,7 @@ def activity(ctx: Context, rng: random.Random, life, ledger: Ledger, rows: Rows)
         _check_ins(ctx, rng, life, ledger, rows, invitation)
     else:
         _daily_checks(ctx, life, ledger, rows, invitation, [], [])
+    conversations.activity(ctx, life, ledger, rows, invitation)
 
 
 def _invite(ctx: Context, rng, life, ledger: Ledger, rows: Rows, at: datetime) -> dict:
