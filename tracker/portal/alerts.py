@@ -18,7 +18,7 @@ from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
 from tracker.journeys.models import Journey
 from tracker.on_duty import services as on_duty
-from tracker.portal.models import Alert, CheckIn, PortalInvitation
+from tracker.portal.models import UNRESOLVED, Alert, CheckIn, PortalInvitation
 from tracker.vocabulary import record_alert_summary
 
 DEFAULT_THRESHOLDS = {
@@ -487,7 +487,7 @@ def queue(status: str = "unresolved", limit: int = 200) -> list[Alert]:
     every resolved alert); then the page's alerts are loaded with their patient, check-in and
     staff in one statement.
     """
-    where = Alert.status != "resolved" if status == "unresolved" else Alert.status == status
+    where = Alert.status.in_(UNRESOLVED) if status == "unresolved" else Alert.status == status
     newest = (Alert.created_at.desc(), Alert.id.desc())
     ids: list[int] = []
     for severity in SEVERITY_ORDER:  # one statement each, whatever the data
@@ -529,7 +529,7 @@ def urgent_unresolved(limit: int = 20) -> list[Alert]:
         db.session.scalars(
             sa.select(Alert)
             .options(selectinload(Alert.patient))
-            .where(Alert.severity == "urgent", Alert.status != "resolved")
+            .where(Alert.severity == "urgent", Alert.status.in_(UNRESOLVED))
             .order_by(Alert.created_at, Alert.id)
             .limit(limit)
         )

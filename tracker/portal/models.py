@@ -20,6 +20,8 @@ ALERT_SEVERITIES = ("urgent", "high", "normal")
 #: how a personal link reached the patient
 LINK_VIAS = ("sms", "email", "in_person")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
+#: still to deal with (as a list, an index range each: "not resolved" would read every resolved one)
+UNRESOLVED = ("open", "acknowledged")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
