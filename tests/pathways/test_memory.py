@@ -39,4 +39,3 @@ def test_a_process_that_has_not_seen_a_version_reads_it_once(templates, count_qu
     with count_queries() as again:
         assert memory.fill(deferred(template_id)).definition == as_stored
     assert len(first) == 2 and len(again) == 1  # the template, its definition; then the template
-
