@@ -21,23 +21,20 @@ Not a test.
 
 import argparse
 import http.client
-import os
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from http.cookies import SimpleCookie
-from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from checkin_server import bare_app
 from common import ROOT, TOKEN, app_for, machine, server_url, side_by_side, statements
+from load import serve
 from reminders import make_database
 
 from tests.support.smtp import free_port
@@ -46,7 +43,6 @@ from tracker.db import db
 from tracker.portal.models import CheckIn
 
 FORM = {"back_pain": "3", "leg_pain": "2", "took_pain_medicine": "no"}
-BIN = Path(sys.executable).parent
 
 
 def setup(url: str, patients: int) -> list[tuple[int, int, str]]:
@@ -216,30 +212,6 @@ class Browser:
         return self.request("POST", "/bare/core", data)[0] == 303
 
 
-def serve(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "TRACKER_CONFIG": "production",
-        "DATABASE_URL": url,
-        "SECRET_KEY": "checkin-bench-only-" + "x" * 32,
-        "SESSION_COOKIE_SECURE": "0",
-        "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
-    }
-    command = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    command += ["--pythonpath", f"{ROOT / 'bench'},{ROOT}", "checkin_server:make()"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return process
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
 def window(browsers: list[Browser], clients: int, seconds: float, bare: bool) -> tuple:
     """``clients`` threads posting for ``seconds``, each through its own share of the
     patients in turn: (accepted, refused)."""
@@ -265,7 +237,9 @@ def window(browsers: list[Browser], clients: int, seconds: float, bare: bool) ->
 
 def over_http(url: str, patients: list, seconds: float, workers: int, clients: int) -> bool:
     port = free_port()
-    server = serve(url, port, workers)
+    server = serve(
+        url, port, workers, app="checkin_server:make()", pythonpath=f"{ROOT / 'bench'},{ROOT}"
+    )
     try:
         browsers = [Browser(port, journey_id, patient_id) for journey_id, patient_id, _ in patients]
         for browser, (_, _, token) in zip(browsers, patients, strict=True):

@@ -56,7 +56,10 @@ def invite(url: str, count: int) -> list[str]:
         return tokens
 
 
-def serve(url: str, port: int, workers: int) -> subprocess.Popen:
+def serve(
+    url: str, port: int, workers: int, app: str = "tracker:create_app()", pythonpath: str = ""
+) -> subprocess.Popen:
+    """gunicorn serving ``app`` (production settings) on ``port``, once it answers."""
     env = {
         **os.environ,
         "TRACKER_CONFIG": "production",
@@ -72,7 +75,8 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen:
             str(workers),
             "-b",
             f"127.0.0.1:{port}",
-            "tracker:create_app()",
+            *(["--pythonpath", pythonpath] if pythonpath else []),
+            app,
         ],
         cwd=ROOT,
         env=env,

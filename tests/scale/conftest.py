@@ -1,10 +1,11 @@
 """A generated clinic on the test database (SQLite, or PostgreSQL with its bulk COPY path)."""
 
+import re
 from collections.abc import Callable
 
 import pytest
 
-from tests.conftest import _PASSWORD_HASH, NOW
+from tests.conftest import _PASSWORD_HASH, NOW, PASSWORD
 from tracker.db import db
 from tracker.demo import STEPS, Demo
 from tracker.scale import Summary, build_clinic
@@ -31,3 +32,22 @@ def generate(app, demo_staff) -> Callable[..., Summary]:
         return summary
 
     return make
+
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def coordinator_client(app):
+    """A test client signed in as the demo's coordinator, through the sign-in form."""
+    client = app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    response = client.post(
+        "/sign-in",
+        data={
+            "email": "coordinator@demo.clinic",
+            "password": PASSWORD,
+            "csrf_token": TOKEN.search(page).group(1),
+        },
+    )
+    assert response.status_code == 302
+    return client

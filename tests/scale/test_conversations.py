@@ -1,11 +1,11 @@
 """Generated secure messages: what the messages services would have written, and the inbox."""
 
-import re
 from collections import Counter, defaultdict
 
 import sqlalchemy as sa
 
-from tests.conftest import NOW, PASSWORD
+from tests.conftest import NOW
+from tests.scale.conftest import coordinator_client
 from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.messages.models import Conversation, Message, MessagePhoto
@@ -14,8 +14,6 @@ from tracker.reminders.models import Reminder
 from tracker.scale import make_context
 from tracker.scale.context import Rows
 from tracker.scale.stories import generate_patient
-
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def test_conversations_are_as_the_services_leave_them(generate):
@@ -115,17 +113,7 @@ def test_the_inbox_shows_the_patients_waiting(app, generate, clock):
     ).all()
     assert waiting
     mrns = [c.patient.mrn for c in waiting]
-    client = app.test_client()
-    page = client.get("/sign-in").get_data(as_text=True)
-    response = client.post(
-        "/sign-in",
-        data={
-            "email": "coordinator@demo.clinic",
-            "password": PASSWORD,
-            "csrf_token": TOKEN.search(page).group(1),
-        },
-    )
-    assert response.status_code == 302
+    client = coordinator_client(app)
     inbox = client.get("/messages")
     assert inbox.status_code == 200
     html = inbox.get_data(as_text=True)

@@ -4,19 +4,17 @@ Speed itself is measured by ``bench/pages.py``, never here; the number of statem
 test can hold steady: a page whose statements grow with its rows gets slow with the clinic.
 """
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
 from tests.conftest import _PASSWORD_HASH, NOW, PASSWORD
+from tests.scale.conftest import coordinator_client
 from tracker.db import db
 from tracker.demo import STEPS, Demo
 from tracker.journeys.models import Journey
 from tracker.portal.models import CheckIn
 from tracker.scale import build_clinic
 
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PAGES = (
     "/",
     "/patients",
@@ -62,17 +60,7 @@ def _clinic(patients: int) -> dict:
 
 
 def _statements(app, count_queries) -> tuple[dict[str, int], dict[str, str]]:
-    client = app.test_client()
-    page = client.get("/sign-in").get_data(as_text=True)
-    response = client.post(
-        "/sign-in",
-        data={
-            "email": "coordinator@demo.clinic",
-            "password": PASSWORD,
-            "csrf_token": TOKEN.search(page).group(1),
-        },
-    )
-    assert response.status_code == 302
+    client = coordinator_client(app)
     counts, pages = {}, {}
     for path in PAGES:
         url = path.format(**app.config["_sample"])

@@ -10,8 +10,10 @@ after ``now`` has not: the last days' conversations are still open, some still w
 
 import random
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from tracker.messages.services import saved_replies
+from tracker.reminders.notices import patient_channel
 from tracker.reminders.planning import push_past_quiet_hours, quiet_window
 from tracker.scale.context import Context, Ledger, Rows, audit, local_at, zone
 
@@ -247,7 +249,7 @@ class _Conversation:
     def _notice(self, at: datetime) -> None:
         """``notices.new_message``: the patient hears of the reply (a link, never the text)."""
         ctx, life, patient, rows = self.ctx, self.life, self.life.patient, self.rows
-        channel = _channel(patient)
+        channel = patient_channel(SimpleNamespace(**patient))
         notices = self.notices
         for earlier in notices:
             if earlier["status"] == "pending":  # replaced by the newer notice
@@ -300,16 +302,3 @@ class _Conversation:
             if email
             else f"gw-{reminder['id']}",
         )
-
-
-def _channel(patient: dict) -> str | None:
-    """``notices.patient_channel``: the preferred channel when agreed to, else the other."""
-    agreed = {
-        "email": bool(patient["consent_email"] and patient["email"]),
-        "sms": bool(patient["consent_sms"] and patient["phone"]),
-    }
-    preferred = patient["preferred_channel"]
-    if agreed.get(preferred):
-        return preferred
-    other = "email" if preferred == "sms" else "sms"
-    return other if agreed[other] else None
