@@ -109,6 +109,10 @@ def test_the_queue_puts_urgent_first_then_high_then_newest(operated, coordinator
     with pytest.raises(ValidationFailed):
         alerts.resolve(queue[0], "  ", actor=coordinator, now=at(operated.surgery_at.date()))
     alerts.acknowledge(queue[0], actor=coordinator, now=at(operated.surgery_at.date()))
+    db.session.commit()
+    # Acknowledged is still to deal with: in the queue, and named on the dashboard if urgent.
+    assert [(a.kind, a.status) for a in alerts.queue()][0] == ("red_flag", "acknowledged")
+    assert [a.kind for a in alerts.urgent_unresolved()] == ["red_flag"]
     alerts.resolve(
         queue[0], "Called; no fever now.", actor=coordinator, now=at(operated.surgery_at.date())
     )
