@@ -1,6 +1,7 @@
 """The questionnaire schedule of a journey: its dates and states, the patient's messages, and
 how both follow a rescheduled operation."""
 
+import copy
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from tracker.journeys import services as journeys
 from tracker.outcomes import schedule
 from tracker.outcomes.services import Submission, record_submissions
 from tracker.outcomes.status import journey_status, overdue
+from tracker.pathways.services import load_definition
 from tracker.reminders.dispatch import dispatch_due
 from tracker.reminders.models import Reminder
 
@@ -213,3 +215,29 @@ def test_late_questionnaires_of_ended_journeys_and_long_waiting_baselines_stay_l
         (waiting.id, "baseline"),
     }
     assert total == 2
+
+
+def test_each_pathway_version_lists_its_overdue_questionnaires_by_its_own_windows(
+    make_journey, templates, instruments
+):
+    first = make_journey()
+    # A later version closes the six-week window a day after its due day; another only words a
+    # task differently (its questionnaires are the first version's, and are listed as those).
+    shorter = copy.deepcopy(templates["teld"].definition)
+    next(tp for tp in shorter["outcomes"]["timepoints"] if tp["key"] == "6w")["to_day"] = 43
+    reworded = copy.deepcopy(templates["teld"].definition)
+    reworded["name"] = {**reworded["name"], "en": reworded["name"]["en"] + " (reworded)"}
+    for label, definition in (("shorter", shorter), ("reworded", reworded)):
+        templates[label], new = load_definition(definition, now=NOW)
+        assert new
+    db.session.commit()
+    second, third = make_journey(template="shorter"), make_journey(template="reworded")
+
+    def listed_on(day: int) -> set:
+        now = first.surgery_at + timedelta(days=day)
+        items, total = overdue((now + timedelta(hours=7)).date(), now)
+        assert total == len(items)
+        return {(item.journey.id, item.timepoint.key, item.timepoint.to_day) for item in items}
+
+    assert listed_on(43) == {(first.id, "6w", 49), (second.id, "6w", 43), (third.id, "6w", 49)}
+    assert listed_on(45) == {(first.id, "6w", 49), (third.id, "6w", 49)}
