@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from tracker.audit.models import AuditEvent
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
-from tracker.patients import services
+from tracker.patients import search, services
 from tracker.patients.models import Patient
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -117,3 +117,23 @@ def test_search_by_name_and_mrn(app, make_patient):
     assert names("x200") == ["Ayu"]
     assert names("budi santoso") == ["Budi"]
     assert names("") == ["Ayu", "Budi"]
+
+
+def test_search_finds_a_renamed_patient_by_the_new_name_only(app, coordinator, make_patient):
+    # On SQLite the words are looked up in the trigram search table first, kept by triggers;
+    # PostgreSQL reads its trigram index. Either way the same patients come back.
+    assert search.indexed() is (db.engine.dialect.name == "sqlite")
+    ayu = make_patient(given_name="Ayu", family_name="Lestari", mrn="RM-2024-0117")
+    make_patient(given_name="Bambang", family_name="O'Neil \"Bams\"", mrn="RM-2024-0342")
+    db.session.commit()
+    names = lambda q: [p.given_name for p in db.session.scalars(services.search_query(q))]  # noqa: E731
+    assert names("LESTA") == ["Ayu"]
+    assert names("2024-01") == ["Ayu"]  # any part of the MRN
+    assert names("es") == ["Ayu"]  # too short for trigrams: read the long way
+    assert names('"bams"') == ["Bambang"] and names('"bams') == ["Bambang"]  # quotes: letters
+    assert names('"neil"') == [] and names("o'neil") == ["Bambang"]
+    assert names("50%") == [] and names("A_u") == []  # nor are LIKE's wildcards special
+    services.update_patient(ayu, {"family_name": "Wulandari"}, actor=coordinator, now=NOW)
+    db.session.commit()
+    assert names("lestari") == []
+    assert names("wulan ayu") == ["Ayu"]

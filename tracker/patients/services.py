@@ -18,6 +18,7 @@ from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
 from tracker.journeys.models import Journey
 from tracker.pathways.models import STAGES, TEMPLATE_LABEL, PathwayTemplate
+from tracker.patients import search
 from tracker.patients.models import CHANNELS, LANGUAGES, SEXES, Patient
 from tracker.reminders.planning import REPLAN_FIELDS, consent_changed
 from tracker.timeutil import is_valid_timezone
@@ -169,10 +170,14 @@ def update_patient(patient: Patient, values: dict[str, Any], *, actor, now: date
 def _matching(query: sa.Select, q: str | None) -> sa.Select:
     """Patients whose name or MRN holds every word of ``q`` (any case).
 
-    ``ILIKE`` on PostgreSQL, where a trigram index answers it; ``lower() LIKE`` on SQLite.
+    ``ILIKE`` on PostgreSQL, where a trigram index answers it; ``lower() LIKE`` on SQLite, where
+    the words the trigram search table can look up narrow it first (:mod:`.search`).
     """
     if q and q.strip():
+        indexed = search.indexed()
         for term in q.strip().split():
+            if indexed and len(term) >= search.MIN_CHARS:
+                query = query.where(Patient.id.in_(search.candidates(term)))
             like = f"%{_escape_like(term)}%"
             query = query.where(
                 sa.or_(
