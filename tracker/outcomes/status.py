@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from tracker.db import db
+from tracker.db import db, dialect_name
 from tracker.journeys.models import Journey, Task
 from tracker.outcomes.models import QuestionnaireResponse
 from tracker.outcomes.schedule import Timepoint, timepoints
@@ -132,6 +132,27 @@ def _questionnaire_tasks() -> list[tuple[int, str, Timepoint]]:
     return pairs
 
 
+def _candidates(pairs: list, today: date, window: int) -> sa.CompoundSelect:
+    """SQL: the open questionnaire tasks due before ``today`` that can still be open, one index
+    range of ``ix_tasks_open_due_on`` per task key (a baseline's: its journey still runs, or
+    it was due lately)."""
+    windows: dict[str, list[int | None]] = {}
+    for _, key, tp in pairs:
+        windows.setdefault(key, []).append(None if tp.is_baseline else tp.to_day - tp.day)
+    parts = []
+    for key, days in sorted(windows.items()):
+        if None in days:
+            since = sa.or_(Task.due_on >= today - timedelta(days=window), Task.journey_active)
+        else:
+            since = Task.due_on >= today - timedelta(days=max(days))
+        parts.append(
+            sa.select(Task.id).where(
+                Task.status == "open", Task.key == key, Task.due_on < today, since
+            )
+        )
+    return sa.union_all(*parts)
+
+
 def _not_answered(tp: Timepoint):
     """SQL: the task's journey has not completed every instrument of ``tp``."""
     answered = (
@@ -194,11 +215,20 @@ def overdue(today: date, now: datetime, limit: int = 50) -> tuple[list[OverdueQu
     follow_ups = [tp for _, _, tp in pairs if not tp.is_baseline]
     window = max((tp.to_day - tp.day for tp in follow_ups), default=0)
     after = max((tp.to_day for tp in follow_ups), default=0) + 7  # a week to spare (time zones)
+    if dialect_name() == "sqlite":
+        # SQLite reads the keys' index ranges up to today and cannot narrow them by the OR's
+        # lower bounds (16,000 tasks at 100k patients, 39 ms); each key's own range: 4 ms.
+        bounds = (Task.id.in_(_candidates(pairs, today, window)),)
+    else:
+        # PostgreSQL narrows the ranges by ``which`` itself, on the index (a BitmapOr).
+        bounds = (
+            Task.status == "open",
+            Task.due_on < today,
+            Task.key.in_(sorted({key for _, key, _ in pairs})),
+            sa.or_(Task.due_on >= today - timedelta(days=window), Task.journey_active),
+        )
     where = (
-        Task.status == "open",
-        Task.due_on < today,
-        Task.key.in_(sorted({key for _, key, _ in pairs})),
-        sa.or_(Task.due_on >= today - timedelta(days=window), Task.journey_active),
+        *bounds,
         Journey.status.in_(("active", "completed")),
         sa.or_(Journey.surgery_at.is_(None), Journey.surgery_at >= now - timedelta(days=after)),
         which,
