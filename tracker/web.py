@@ -113,6 +113,7 @@ def init_app(app: Flask) -> None:
         alert_summary=alert_words,
         audit_rows=audit_rows,
         reminder_reason=vocabulary.reminder_reason,
+        reminder_error=vocabulary.reminder_error,
         pathway_name=pathway_name,
         reader_text=reader_text,
         appointment_title=wording.staff_title,

@@ -17,7 +17,7 @@ from tracker.db import db
 from tracker.journeys.models import Appointment
 from tracker.portal import services
 from tracker.portal.models import Alert
-from tracker.vocabulary import alert_summary, reminder_reason
+from tracker.vocabulary import alert_summary, reminder_error, reminder_reason
 
 
 @pytest.fixture
@@ -191,3 +191,61 @@ def test_pathway_names_in_the_readers_language(browser, indonesian, make_journey
     with count_queries() as three:
         browser.get("/patients")
     assert len(three) == len(one)
+
+
+@pytest.mark.parametrize(
+    ("stored", "indonesian", "kept"),
+    [
+        ("No address to send to.", "Tidak ada alamat tujuan.", ""),
+        (
+            "Gave up after 5 attempts: SMTP server refused the recipient a@b.test: 450 4.2.1 "
+            "mailbox busy",
+            "Dihentikan setelah 5 percobaan: Server email menolak alamat a@b.test: ",
+            "450 4.2.1 mailbox busy",
+        ),
+        (
+            'SMS gateway answered 400: {"error": "bad number"}',
+            "Gateway SMS menjawab 400: ",
+            '{"error": "bad number"}',
+        ),
+        (
+            "No answer from the SMS gateway after sending (TimeoutError('timed out')); "
+            "it may have been sent.",
+            "Tidak ada jawaban dari gateway SMS setelah pengiriman",
+            "TimeoutError('timed out')",
+        ),
+        (
+            "Not sent: The patient already checked in today.",
+            "Tidak dikirim: Pasien sudah melapor hari ini.",
+            "",
+        ),
+    ],
+)
+def test_why_a_reminder_failed_reads_in_the_staff_language(app, stored, indonesian, kept):
+    with force_locale("id"):
+        worded = reminder_error(stored)
+    assert worded.startswith(indonesian) and kept in worded
+    with force_locale("en"):
+        english = reminder_error(stored)
+    assert kept in english and not english.startswith(indonesian[:12])
+    assert reminder_error("Relay access denied") == "Relay access denied"  # a provider's own
+
+
+def test_the_outbox_shows_a_failed_reminder_in_the_staff_language(
+    browser, indonesian, make_journey
+):
+    journey = make_journey()
+    from tracker.reminders.models import Reminder
+
+    row = db.session.scalar(
+        sa.select(Reminder).where(
+            Reminder.journey_id == journey.id, Reminder.rule_key == "preop_instructions"
+        )
+    )
+    row.status = "failed"
+    row.last_error = "Cannot reach the SMS gateway: [Errno 111] Connection refused"
+    db.session.commit()
+    browser.sign_in(indonesian)
+    page = browser.get(f"/journeys/{journey.id}").get_data(as_text=True)
+    assert "Gateway SMS tidak dapat dihubungi: [Errno 111] Connection refused" in page
+    assert "Cannot reach the SMS gateway" not in page

@@ -45,7 +45,7 @@ from tracker.reminders.models import Reminder
 from tracker.reminders.planning import split_key
 from tracker.reminders.prechecks import Batch, precheck, recipient_of
 from tracker.reminders.rendering import LINK_PLACEHOLDER, needs_portal_link, reader, render
-from tracker.vocabulary import REMINDER_PROBLEMS
+from tracker.vocabulary import REMINDER_PROBLEMS, reminder_error
 
 
 @dataclass
@@ -102,7 +102,7 @@ def _alert(about: Reminder, kind: str, text: str, *, now: datetime) -> Reminder 
                     due=f"{due:%Y-%m-%d %H:%M}",
                     zone=clinic_tz.key,
                 ),
-                text,
+                reminder_error(text),
                 _("Open the clinic outbox to resend or cancel it."),
             )
         )

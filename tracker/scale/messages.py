@@ -21,11 +21,17 @@ from tracker.scale.context import Context, Ledger, Rows, audit, zone
 LONG_DAY = "EEEE d MMMM y"
 #: sends of the last days can have failed or be unclear (older ones were dealt with)
 PROBLEM_DAYS = 45
+#: what the channels store (tracker/reminders/channels.py), with a provider's answer inside
 ERRORS = {
-    "email": "SMTP refused the address: 550 5.1.1 mailbox unavailable",
-    "sms": "The SMS gateway refused it (400): the number is not reachable",
+    "email": "SMTP server refused the recipient {to}: 550 5.1.1 mailbox unavailable",
+    "sms": 'SMS gateway answered 400: {{"error": "the number is not reachable"}}',
 }
-UNCLEAR = "No answer from the provider within 20 s after the message was handed over."
+UNCLEAR = {
+    "email": "The SMTP connection broke while the server had the message "
+    "(TimeoutError('timed out')); it may have been delivered.",
+    "sms": "No answer from the SMS gateway after sending (TimeoutError('timed out')); "
+    "it may have been sent.",
+}
 
 
 class JourneyView:
@@ -235,14 +241,14 @@ def _live(ctx, rng, life, reminder, spec, patient, tasks, texts, rows, ledger, c
                 status="failed",
                 attempts=len(retries) + 1,
                 last_error=f"Gave up after {len(retries) + 1} attempts: "
-                f"{ERRORS[reminder['channel']]}",
+                + ERRORS[reminder["channel"]].format(to=reminder["recipient"]),
                 next_attempt_at=sent_at + timedelta(minutes=sum(retries[:-1])),
                 updated_at=failed_at,
             )
             _staff_alert(ctx, rng, life, patient, reminder, "failed", failed_at, rows, ledger)
             return
     if recent and reminder["audience"] == "patient" and roll > 0.9997:
-        reminder.update(status="needs_check", last_error=UNCLEAR)
+        reminder.update(status="needs_check", last_error=UNCLEAR[reminder["channel"]])
         _staff_alert(ctx, rng, life, patient, reminder, "needs_check", sent_at, rows, ledger)
         return
     reminder.update(

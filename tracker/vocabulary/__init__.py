@@ -5,6 +5,7 @@ from tracker.vocabulary.sentences import (
     alert_summary,
     audit_details,
     record_alert_summary,
+    reminder_error,
     reminder_reason,
 )
 from tracker.vocabulary.words import (
@@ -15,6 +16,7 @@ from tracker.vocabulary.words import (
     READS,
     RECORD_LANGUAGE,
     RED_FLAGS,
+    REMINDER_ERRORS,
     REMINDER_PROBLEMS,
     REMINDER_REASONS,
     REMINDER_RULES,
@@ -38,6 +40,7 @@ __all__ = [
     "READS",
     "RECORD_LANGUAGE",
     "RED_FLAGS",
+    "REMINDER_ERRORS",
     "REMINDER_PROBLEMS",
     "REMINDER_REASONS",
     "REMINDER_RULES",
@@ -53,6 +56,7 @@ __all__ = [
     "label",
     "read_label",
     "record_alert_summary",
+    "reminder_error",
     "reminder_reason",
     "stage_label",
 ]

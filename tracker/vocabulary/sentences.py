@@ -15,6 +15,7 @@ from tracker.vocabulary.words import (
     PAIN_PARTS,
     RECORD_LANGUAGE,
     RED_FLAGS,
+    REMINDER_ERRORS,
     REMINDER_REASONS,
     STAGES,
     VALUES,
@@ -171,5 +172,90 @@ def reminder_reason(text: str | None) -> str:
             "The task %(task)s is already %(status)s.",
             task=found["task"],
             status=label(found["status"]).lower(),
+        )
+    return text
+
+
+_ERROR_PATTERNS = (
+    (re.compile(r"Gave up after (?P<n>\d+) attempts: (?P<error>.*)", re.S), "gave_up"),
+    (re.compile(r"Not sent: (?P<reason>.*)", re.S), "not_sent"),
+    (re.compile(r"SMTP server refused the (?P<what>sender|message): (?P<detail>.*)", re.S), "smtp"),
+    (re.compile(r"SMTP server refused the recipient (?P<to>\S+): (?P<detail>.*)", re.S), "smtp_to"),
+    (re.compile(r"Cannot reach SMTP server (?P<server>\S+): (?P<detail>.*)", re.S), "smtp_away"),
+    (re.compile(r"SMTP connection lost before sending: (?P<detail>.*)", re.S), "smtp_lost"),
+    (
+        re.compile(
+            r"The SMTP connection broke while the server had the message \((?P<detail>.*)\); "
+            r"it may have been delivered\.",
+            re.S,
+        ),
+        "smtp_broke",
+    ),
+    (re.compile(r"SMS gateway answered (?P<code>\d+): ?(?P<detail>.*)", re.S), "sms_answer"),
+    (re.compile(r"Cannot reach the SMS gateway: (?P<detail>.*)", re.S), "sms_away"),
+    (
+        re.compile(
+            r"No answer from the SMS gateway after sending \((?P<detail>.*)\); "
+            r"it may have been sent\.",
+            re.S,
+        ),
+        "sms_silent",
+    ),
+)
+
+
+def reminder_error(text: str | None) -> str:
+    """Why a reminder failed or needs a check, in the reader's language: the dispatcher's words
+    are translated, the provider's answer inside them (an SMTP reply, an exception) stays."""
+    if not text:
+        return ""
+    if text in REMINDER_ERRORS:
+        return str(REMINDER_ERRORS[text])
+    for pattern, kind in _ERROR_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        found = match.groupdict()
+        detail = found.get("detail", "")
+        if kind == "gave_up":
+            error = reminder_error(found["error"])
+            return _("Gave up after %(n)s attempts: %(error)s", n=found["n"], error=error)
+        if kind == "not_sent":
+            return _("Not sent: %(reason)s", reason=reminder_reason(found["reason"]))
+        if kind == "smtp":
+            if found["what"] == "sender":
+                return _("The mail server refused the sender: %(detail)s", detail=detail)
+            return _("The mail server refused the message: %(detail)s", detail=detail)
+        if kind == "smtp_to":
+            return _(
+                "The mail server refused the address %(to)s: %(detail)s",
+                to=found["to"],
+                detail=detail,
+            )
+        if kind == "smtp_away":
+            return _(
+                "Cannot reach the mail server %(server)s: %(detail)s",
+                server=found["server"],
+                detail=detail,
+            )
+        if kind == "smtp_lost":
+            return _(
+                "The mail server connection was lost before sending: %(detail)s", detail=detail
+            )
+        if kind == "smtp_broke":
+            return _(
+                "The mail server connection broke while the server had the message "
+                "(%(detail)s); it may have been delivered.",
+                detail=detail,
+            )
+        if kind == "sms_answer":
+            return _(
+                "The SMS gateway answered %(code)s: %(detail)s", code=found["code"], detail=detail
+            )
+        if kind == "sms_away":
+            return _("Cannot reach the SMS gateway: %(detail)s", detail=detail)
+        return _(
+            "No answer from the SMS gateway after sending (%(detail)s); it may have been sent.",
+            detail=detail,
         )
     return text

@@ -332,6 +332,18 @@ REMINDER_REASONS = {
     "The caregiver's access was withdrawn.": _l("The caregiver's access was withdrawn."),
 }
 
+#: why a reminder failed or needs a check, in the dispatcher's own words (stored in English for
+#: the API, worded for the reader when shown: :func:`reminder_error`; a provider's own answer
+#: inside them stays as it came)
+REMINDER_ERRORS = {
+    "No address to send to.": _l("No address to send to."),
+    "The dispatcher stopped while handing this reminder to the provider; it may or may not "
+    "have gone out. Check with the patient, then resend or cancel it.": _l(
+        "The dispatcher stopped while handing this reminder to the provider; it may or may not "
+        "have gone out. Check with the patient, then resend or cancel it."
+    ),
+}
+
 #: a reminder's status inside a sentence ("This reminder is already sent.")
 REMINDER_STATUSES = {
     "pending": _l("due"),
