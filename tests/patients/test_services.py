@@ -124,7 +124,7 @@ def test_search_finds_a_renamed_patient_by_the_new_name_only(app, coordinator, m
     # PostgreSQL reads its trigram index. Either way the same patients come back.
     assert search.indexed() is (db.engine.dialect.name == "sqlite")
     ayu = make_patient(given_name="Ayu", family_name="Lestari", mrn="RM-2024-0117")
-    make_patient(given_name="Bambang", family_name="O'Neil \"Bams\"", mrn="RM-2024-0342")
+    make_patient(given_name="Bambang", family_name='O\'Neil "Bams"', mrn="RM-2024-0342")
     db.session.commit()
     names = lambda q: [p.given_name for p in db.session.scalars(services.search_query(q))]  # noqa: E731
     assert names("LESTA") == ["Ayu"]

@@ -4,11 +4,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from tests.reminders.conftest import Inbox, SmtpServer, free_port
 from tracker.db import db
 from tracker.reminders.dispatch import dispatch_due
 from tracker.reminders.models import Reminder
+from tracker.vocabulary import reminder_error
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
@@ -103,6 +105,10 @@ def test_a_gateway_error_retries_with_growing_delays_then_fails_and_alerts(
     [row] = reminders(journey_id=journey.id, channel="sms", rule_key="booking_confirmation")
     assert row.status == "failed" and row.attempts == 4
     assert "Gave up after 4 attempts" in row.last_error
+    with force_locale("id"):  # the channel's own words, as staff read them
+        assert reminder_error(row.last_error).startswith(
+            "Dihentikan setelah 4 percobaan: Gateway SMS menjawab 503"
+        )
     [alert] = reminders(about_id=row.id)
     assert alert.audience == "coordinator" and alert.status == "sent"  # to the clinic outbox
     assert "Reminder failed" in alert.subject
@@ -125,6 +131,8 @@ def test_smtp_down_retries_then_fails_and_nothing_is_sent_twice_once_it_is_back(
     dispatch_due(now=at)
     [failed] = reminders(journey_id=first.id, channel="email", rule_key="booking_confirmation")
     assert failed.status == "failed" and "Cannot reach SMTP server" in failed.last_error
+    with force_locale("id"):
+        assert ": Server email 127.0.0.1:" in reminder_error(failed.last_error)
     assert len(reminders(about_id=failed.id)) == 1  # the coordinator is told
 
     # A second patient's confirmation is waiting for its retry when the server comes back.
@@ -162,6 +170,10 @@ def test_a_timeout_after_the_message_was_handed_over_is_marked_for_a_check(
         [row] = reminders(journey_id=journey.id, channel="email", rule_key="booking_confirmation")
         assert row.status == "needs_check"
         assert "may have been delivered" in row.last_error
+        with force_locale("id"):
+            assert reminder_error(row.last_error).startswith(
+                "Sambungan ke server email terputus saat server sudah menerima pesan"
+            )
         assert [a.message_key for a in reminders(about_id=row.id)] == ["needs_check"]
         # Not blindly resent.
         dispatch_due(now=NOW + timedelta(days=1))

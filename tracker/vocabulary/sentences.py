@@ -125,6 +125,15 @@ def audit_details(action: str, details: Mapping | None) -> list[tuple[str, str]]
     return rows
 
 
+def _parse(text: str, patterns: tuple) -> tuple[str, dict] | None:
+    """The kind and the parts of the first of ``patterns`` that ``text`` is written in."""
+    for pattern, kind in patterns:
+        match = pattern.fullmatch(text)
+        if match is not None:
+            return kind, match.groupdict()
+    return None
+
+
 _REASON_PATTERNS = (
     (re.compile(r"The patient withdrew consent for (?P<channel>\w+)\."), "consent"),
     (re.compile(r"Goes by (?P<channel>\w+) instead: one channel per message\."), "channel"),
@@ -141,39 +150,35 @@ def reminder_reason(text: str | None) -> str:
         return ""
     if text in REMINDER_REASONS:
         return str(REMINDER_REASONS[text])
-    for pattern, kind in _REASON_PATTERNS:
-        match = pattern.fullmatch(text)
-        if match is None:
-            continue
-        found = match.groupdict()
-        if kind == "consent":
-            return _(
-                "The patient withdrew consent for %(channel)s.", channel=label(found["channel"])
-            )
-        if kind == "channel":
-            return _(
-                "Goes by %(channel)s instead: one channel per message.",
-                channel=label(found["channel"]),
-            )
-        if kind == "journey":
-            why = found["why"]
-            if why == f"the journey is {found['status']}":
-                why = ""
-            status = label(found["status"]).lower()
-            return _("Journey %(status)s: %(why)s", status=status, why=why).rstrip(": ")
-        if kind == "appointment":
-            return _("Appointment cancelled: %(why)s", why=found["why"]).rstrip(": ")
-        if kind == "alert":
-            return _(
-                "The alert was %(status)s before this could be sent.",
-                status=label(found["status"]).lower(),
-            )
+    parsed = _parse(text, _REASON_PATTERNS)
+    if parsed is None:
+        return text
+    kind, found = parsed
+    if kind == "consent":
+        return _("The patient withdrew consent for %(channel)s.", channel=label(found["channel"]))
+    if kind == "channel":
         return _(
-            "The task %(task)s is already %(status)s.",
-            task=found["task"],
+            "Goes by %(channel)s instead: one channel per message.",
+            channel=label(found["channel"]),
+        )
+    if kind == "journey":
+        why = found["why"]
+        if why == f"the journey is {found['status']}":
+            why = ""
+        status = label(found["status"]).lower()
+        return _("Journey %(status)s: %(why)s", status=status, why=why).rstrip(": ")
+    if kind == "appointment":
+        return _("Appointment cancelled: %(why)s", why=found["why"]).rstrip(": ")
+    if kind == "alert":
+        return _(
+            "The alert was %(status)s before this could be sent.",
             status=label(found["status"]).lower(),
         )
-    return text
+    return _(
+        "The task %(task)s is already %(status)s.",
+        task=found["task"],
+        status=label(found["status"]).lower(),
+    )
 
 
 _ERROR_PATTERNS = (
@@ -211,51 +216,45 @@ def reminder_error(text: str | None) -> str:
         return ""
     if text in REMINDER_ERRORS:
         return str(REMINDER_ERRORS[text])
-    for pattern, kind in _ERROR_PATTERNS:
-        match = pattern.fullmatch(text)
-        if match is None:
-            continue
-        found = match.groupdict()
-        detail = found.get("detail", "")
-        if kind == "gave_up":
-            error = reminder_error(found["error"])
-            return _("Gave up after %(n)s attempts: %(error)s", n=found["n"], error=error)
-        if kind == "not_sent":
-            return _("Not sent: %(reason)s", reason=reminder_reason(found["reason"]))
-        if kind == "smtp":
-            if found["what"] == "sender":
-                return _("The mail server refused the sender: %(detail)s", detail=detail)
-            return _("The mail server refused the message: %(detail)s", detail=detail)
-        if kind == "smtp_to":
-            return _(
-                "The mail server refused the address %(to)s: %(detail)s",
-                to=found["to"],
-                detail=detail,
-            )
-        if kind == "smtp_away":
-            return _(
-                "Cannot reach the mail server %(server)s: %(detail)s",
-                server=found["server"],
-                detail=detail,
-            )
-        if kind == "smtp_lost":
-            return _(
-                "The mail server connection was lost before sending: %(detail)s", detail=detail
-            )
-        if kind == "smtp_broke":
-            return _(
-                "The mail server connection broke while the server had the message "
-                "(%(detail)s); it may have been delivered.",
-                detail=detail,
-            )
-        if kind == "sms_answer":
-            return _(
-                "The SMS gateway answered %(code)s: %(detail)s", code=found["code"], detail=detail
-            )
-        if kind == "sms_away":
-            return _("Cannot reach the SMS gateway: %(detail)s", detail=detail)
+    parsed = _parse(text, _ERROR_PATTERNS)
+    if parsed is None:
+        return text
+    kind, found = parsed
+    detail = found.get("detail", "")
+    if kind == "gave_up":
+        error = reminder_error(found["error"])
+        return _("Gave up after %(n)s attempts: %(error)s", n=found["n"], error=error)
+    if kind == "not_sent":
+        return _("Not sent: %(reason)s", reason=reminder_reason(found["reason"]))
+    if kind == "smtp":
+        if found["what"] == "sender":
+            return _("The mail server refused the sender: %(detail)s", detail=detail)
+        return _("The mail server refused the message: %(detail)s", detail=detail)
+    if kind == "smtp_to":
         return _(
-            "No answer from the SMS gateway after sending (%(detail)s); it may have been sent.",
+            "The mail server refused the address %(to)s: %(detail)s",
+            to=found["to"],
             detail=detail,
         )
-    return text
+    if kind == "smtp_away":
+        return _(
+            "Cannot reach the mail server %(server)s: %(detail)s",
+            server=found["server"],
+            detail=detail,
+        )
+    if kind == "smtp_lost":
+        return _("The mail server connection was lost before sending: %(detail)s", detail=detail)
+    if kind == "smtp_broke":
+        return _(
+            "The mail server connection broke while the server had the message "
+            "(%(detail)s); it may have been delivered.",
+            detail=detail,
+        )
+    if kind == "sms_answer":
+        return _("The SMS gateway answered %(code)s: %(detail)s", code=found["code"], detail=detail)
+    if kind == "sms_away":
+        return _("Cannot reach the SMS gateway: %(detail)s", detail=detail)
+    return _(
+        "No answer from the SMS gateway after sending (%(detail)s); it may have been sent.",
+        detail=detail,
+    )
