@@ -12,9 +12,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask import Flask, abort, jsonify, render_template, request
-from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
+
+from tracker.i18n import gettext as _
 
 #: the largest id a table holds: PostgreSQL's ``integer`` (SQLite's is larger)
 ID_MAX = 2**31 - 1

@@ -16,12 +16,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal, get_locale
 from flask_login import logout_user
 
 from tracker import (
+    i18n,
     models,  # noqa: F401  (every table known to the metadata)
     vocabulary,
 )
@@ -36,6 +35,8 @@ from tracker.db import db
 from tracker.discharge.views import bp as discharge_bp
 from tracker.exports.views import bp as exports_bp
 from tracker.extensions import login_manager
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.journeys import wording
 from tracker.journeys.views import bp as journeys_bp
 from tracker.messages import portal_views as portal_message_views
@@ -91,7 +92,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
-    login_manager.localize_callback = gettext  # the message is extracted below
+    login_manager.localize_callback = _  # the message is extracted below
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     for blueprint in BLUEPRINTS:
@@ -101,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/healthz", "healthz", healthz)
     for code in (400, 403, 404, 405, 422, 429, 500):
         app.register_error_handler(code, error_page)
+    i18n.install(app)
     app.jinja_env.filters.update(
         local_datetime=local_datetime,
         local_date=local_date_filter,
@@ -205,7 +207,7 @@ def local_datetime(value: datetime | None) -> str:
     """A UTC instant as clinic time in the reader's language, e.g. "Thu 10 Dec 2026, 08:30"."""
     if value is None:
         return ""
-    return format_datetime(value, "EEE d MMM y, HH:mm")
+    return i18n.format_local(_instant(value), "EEE d MMM y")
 
 
 def local_date_filter(
@@ -216,11 +218,11 @@ def local_date_filter(
         return ""
     day = _instant(value).date() if isinstance(value, datetime) else value
     pattern = ("EEE " if weekday else "") + "d MMM" + (" y" if year else "")
-    return format_date(day, pattern)
+    return i18n.format_day(day, pattern)
 
 
 def local_time(value: datetime | None) -> str:
-    return "" if value is None else format_datetime(value, "HH:mm")
+    return "" if value is None else i18n.format_local(_instant(value), None)
 
 
 def number(value: float | int | None, signed: bool = False) -> str:

@@ -1,8 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
+
+from tracker.i18n import lazy_gettext as _l
 
 KIND_CHOICES = [
     SelectChoice("", _l("Changes and reads")),

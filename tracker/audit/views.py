@@ -2,7 +2,6 @@
 page, and the commit that keeps the reads a request noted."""
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -13,6 +12,7 @@ from tracker.audit.services import record_read
 from tracker.auth.access import admin_required
 from tracker.clock import clinic_today
 from tracker.db import db
+from tracker.i18n import gettext as _
 from tracker.inputs import page_number
 
 bp = Blueprint("audit", __name__)

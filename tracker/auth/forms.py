@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from tracker.auth.models import ROLES
 from tracker.auth.services import MIN_PASSWORD_LENGTH
+from tracker.i18n import lazy_gettext as _l
 
 ROLE_CHOICES = [
     SelectChoice("coordinator", _l("Coordinator")),

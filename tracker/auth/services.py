@@ -10,13 +10,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import gettext as _
 
 from tracker.audit.services import diff, record
 from tracker.auth import passwords
 from tracker.auth.models import LANGUAGES, ROLES, ApiToken, StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
+from tracker.i18n import gettext as _
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH

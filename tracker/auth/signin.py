@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, session, url_for
 from flask_babel import format_date, ngettext
-from flask_babel import gettext as _
 from flask_login import login_user
 
 from tracker.auth import services, two_factor
@@ -19,6 +18,7 @@ from tracker.auth.models import StaffUser
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.extensions import limiter
+from tracker.i18n import gettext as _
 from tracker.timeutil import clinic_tz
 
 #: the session key holding the time of the last request (seconds since the epoch)

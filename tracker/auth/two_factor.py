@@ -18,13 +18,13 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from tracker.audit.services import record
 from tracker.auth.models import ClinicSetting, RecoveryCode, StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
+from tracker.i18n import gettext as _
 
 EVERYONE_KEY = "two_factor_for_everyone"
 RECOVERY_CODES = 10

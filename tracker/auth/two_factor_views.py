@@ -3,7 +3,6 @@ when it is required, or from one's account), recovery codes, and the admin's swi
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth import services, signin, two_factor
@@ -14,6 +13,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError, ValidationFailed
 from tracker.forms import apply_errors
+from tracker.i18n import gettext as _
 
 bp = Blueprint("two_factor", __name__)
 bp.register_error_handler(429, signin.too_many)

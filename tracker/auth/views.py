@@ -11,7 +11,6 @@ from flask import (
     url_for,
 )
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from tracker.auth import services, signin
@@ -31,6 +30,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
+from tracker.i18n import gettext as _
 
 bp = Blueprint("auth", __name__)
 

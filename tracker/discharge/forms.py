@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms.validators import Length
 
 from tracker.discharge.services import MAX_EXTRA, MAX_MEDICATIONS, DraftValues
 from tracker.errors import DomainError
+from tracker.i18n import lazy_gettext as _l
 
 BLANK_ROWS = 3
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import defer, joinedload
 
 from tracker.audit.services import record, record_read
@@ -18,6 +17,7 @@ from tracker.discharge import content as sheet_content
 from tracker.discharge import pdf
 from tracker.discharge.models import SHEET_LANGUAGES, DischargeDraft, DischargeSheet
 from tracker.errors import Conflict, FieldErrors, Forbidden, NotFound, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.journeys.tasks import tick_task
 from tracker.pathways.models import STAGES

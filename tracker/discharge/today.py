@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -19,6 +18,7 @@ from tracker.db import db
 from tracker.discharge import content as sheet_content
 from tracker.discharge.models import DischargeBatch, DischargeDraft, DischargeSheet
 from tracker.errors import Conflict
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Appointment, Journey
 from tracker.pathways.models import PathwayTemplate
 from tracker.timeutil import at_local, clinic_tz, local_date

@@ -11,7 +11,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.audit.services import record_read
@@ -23,6 +22,7 @@ from tracker.discharge import today as todays
 from tracker.discharge.forms import BatchForm, DraftForm
 from tracker.discharge.models import DischargeBatch, DischargeSheet
 from tracker.errors import DomainError, NotFound, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 
 bp = Blueprint("discharge", __name__)

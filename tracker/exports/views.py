@@ -1,13 +1,13 @@
 """The research CSV for signed-in staff (the outcomes report's download button links here)."""
 
 from flask import Blueprint, abort, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.exports import research
 from tracker.exports.download import csv_response
+from tracker.i18n import gettext as _
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 

@@ -3,11 +3,10 @@ the reminders are planned again and the patient told when one moves or is cancel
 
 from datetime import datetime
 
-from flask_babel import gettext as _
-
 from tracker.audit.services import diff, record
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.journeys.checks import check_bookable, require_active
 from tracker.journeys.models import APPOINTMENT_KINDS, Appointment, Journey
 from tracker.reminders import notices

@@ -4,9 +4,8 @@ not before the consultation, a date within the bookable window, spinal levels as
 import re
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
-
 from tracker.errors import Conflict, FieldErrors
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.timeutil import clinic_tz
 

@@ -1,6 +1,5 @@
 """Forms of the journey pages. They check the shape of what was typed; services check the rules."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from tracker.i18n import lazy_gettext as _l
 from tracker.journeys.models import ANESTHESIA, APPOINTMENT_KINDS, APPROACHES, CONDITIONS, SIDES
 from tracker.vocabulary import label
 

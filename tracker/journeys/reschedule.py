@@ -4,11 +4,10 @@ open tasks and scheduled appointments anchored on the surgery or the discharge m
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
-
 from tracker.audit.services import record
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
+from tracker.i18n import gettext as _
 from tracker.journeys.checks import check_bookable, check_surgery_time, require_active
 from tracker.journeys.models import Appointment, Journey, Task
 from tracker.journeys.start import plan_appointments

@@ -3,11 +3,10 @@ reason), move back, complete after follow-up, cancel (with its future appointmen
 
 from datetime import datetime
 
-from flask_babel import gettext as _
-
 from tracker.audit.services import record
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.journeys.appointments import mark_cancelled
 from tracker.journeys.checks import require_active
 from tracker.journeys.models import Journey, StageTransition, Task

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
+from tracker.i18n import gettext as _
 from tracker.journeys import wording
 from tracker.journeys.checks import LEVEL, check_bookable, check_surgery_time, normalize_levels
 from tracker.journeys.models import (

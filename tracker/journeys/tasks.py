@@ -3,11 +3,10 @@ skip it with a reason, reopen it, and add a note."""
 
 from datetime import datetime
 
-from flask_babel import gettext as _
-
 from tracker.audit.services import record
 from tracker.db import db
 from tracker.errors import Conflict, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.journeys.checks import require_active
 from tracker.journeys.models import Journey, Note, Task
 

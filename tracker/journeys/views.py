@@ -3,7 +3,6 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
@@ -14,6 +13,7 @@ from tracker.auth.models import StaffUser
 from tracker.clock import clinic_today, utcnow
 from tracker.db import db
 from tracker.errors import DomainError
+from tracker.i18n import gettext as _
 from tracker.journeys import services
 from tracker.journeys.forms import (
     ActionForm,

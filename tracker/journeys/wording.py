@@ -8,10 +8,11 @@ wording).
 """
 
 from flask_babel import force_locale, get_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.journeys.models import Appointment
+from tracker.pathways import memory
 
 KIND_TITLES = {
     "consultation": _l("Consultation"),
@@ -27,8 +28,14 @@ KNOWN_PLACES = {
 }
 
 
+def _definition(appt: Appointment) -> dict:
+    """The appointment's pathway definition: this process's parsed copy when the list loaded
+    the template without it (``TEMPLATE_LABEL``), so a list reads no definitions."""
+    return memory.fill(appt.journey.template).definition
+
+
 def _spec(appt: Appointment) -> dict | None:
-    for stage in appt.journey.template.definition["stages"]:
+    for stage in _definition(appt)["stages"]:
         for spec in stage.get("appointments", []):
             if spec["key"] == appt.key:
                 return spec
@@ -48,7 +55,7 @@ def kind_title(kind: str, language: str) -> str:
 
 def appointment_title(appt: Appointment, language: str) -> str:
     """The pathway's title of the appointment; the procedure's name for the surgery."""
-    definition = appt.journey.template.definition
+    definition = _definition(appt)
     if appt.key == "surgery":
         return _pick(definition.get("name"), language) or appt.title
     spec = _spec(appt)
@@ -59,7 +66,7 @@ def appointment_title(appt: Appointment, language: str) -> str:
 
 def appointment_location(appt: Appointment, language: str) -> str:
     """The place in ``language`` while it is still the pathway's; a place staff typed as is."""
-    definition = appt.journey.template.definition
+    definition = _definition(appt)
     if appt.key == "surgery":
         planned = definition.get("surgery_location") or "Operating theatre"
     else:
@@ -79,23 +86,24 @@ def _reader_language() -> str:
     return locale.language if locale is not None else "en"
 
 
-def surgery_title(template_name: str) -> str:
-    """The surgery appointment's title as staff read it ("Surgery: <procedure>")."""
-    return _("Surgery: %(name)s", name=template_name)
+def surgery_title(template_name: str, language: str | None = None) -> str:
+    """The surgery appointment's title as staff read it ("Surgery: <procedure>"), in
+    ``language`` (by default, and most cheaply, the reader's)."""
+    if language is None or language == _reader_language():
+        return _("Surgery: %(name)s", name=template_name)
+    with force_locale(language):
+        return _("Surgery: %(name)s", name=template_name)
 
 
 def staff_title(appt: Appointment, language: str | None = None) -> str:
     """The title staff gave or kept, in ``language`` (the reader's) while it is the pathway's."""
     language = language or _reader_language()
-    definition = appt.journey.template.definition
+    definition = _definition(appt)
     if appt.key == "surgery":
         name = appt.journey.template.name
-        with force_locale("en"):
-            planned = surgery_title(name)
-        if appt.title != planned:
+        if appt.title != surgery_title(name, "en"):
             return appt.title
-        with force_locale(language):
-            return surgery_title(_pick(definition.get("name"), language) or name)
+        return surgery_title(_pick(definition.get("name"), language) or name, language)
     spec = _spec(appt) if appt.key else None
     if spec is not None and appt.title == _pick(spec["title"], "en"):
         return _pick(spec["title"], language) or appt.title

@@ -1,11 +1,11 @@
 """Forms of the message pages: the patient's message with photos, staff replies and actions."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from tracker.i18n import lazy_gettext as _l
 from tracker.messages.models import PHOTO_REVIEWS
 from tracker.messages.services import BODY_MAX
 

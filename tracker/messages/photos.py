@@ -10,11 +10,11 @@ camera, ICC or XMP data), and a small thumbnail of it.
 import io
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from tracker.errors import ValidationFailed
+from tracker.i18n import gettext as _
 
 register_heif_opener()
 

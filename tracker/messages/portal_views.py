@@ -6,13 +6,13 @@ Scoped by the portal session only (``g.journey``); a caregiver signed in writes 
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError, NotFound
 from tracker.forms import apply_errors
+from tracker.i18n import gettext as _
 from tracker.messages import services
 from tracker.messages.forms import PortalMessageForm
 from tracker.messages.photos import MAX_BYTES, MAX_PHOTOS

@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker import yamlfile
@@ -20,6 +19,7 @@ from tracker.audit.services import record, record_read
 from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, NotFound, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.messages.models import PHOTO_REVIEWS, Conversation, Message, MessagePhoto
 from tracker.messages.photos import clean_photos

@@ -8,7 +8,6 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -20,6 +19,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError, NotFound
 from tracker.forms import apply_errors
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.messages import services
 from tracker.messages.forms import AssignForm, ReplyForm, ReviewForm

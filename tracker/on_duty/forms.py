@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from tracker.auth.forms import LANGUAGE_CHOICES
+from tracker.i18n import lazy_gettext as _l
 
 
 class ContactForm(FlaskForm):

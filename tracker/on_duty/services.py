@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import LANGUAGES, StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
+from tracker.i18n import gettext as _
 from tracker.on_duty.models import TIERS, OnDutyContact
 from tracker.portal.models import Alert
 from tracker.reminders.messages import ALERT_RULE

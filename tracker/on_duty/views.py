@@ -1,7 +1,6 @@
 """The on-duty page: who hears about urgent patient alerts. Staff see it; admins change it."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth.access import admin_required
@@ -9,6 +8,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
+from tracker.i18n import gettext as _
 from tracker.on_duty import services
 from tracker.on_duty.forms import ContactForm
 from tracker.on_duty.models import TIERS, OnDutyContact

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.db import db
 from tracker.errors import Conflict, NotFound, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.outcomes import catalogue
 from tracker.outcomes.models import Instrument, QuestionnaireAnswer, QuestionnaireResponse

@@ -1,13 +1,13 @@
 """Forms: staff entering a paper questionnaire, corrections, returns to theatre, report filters;
 the patient's one-item answer screen."""
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.journeys.models import CONDITIONS
 from tracker.outcomes.definitions import options
 

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from tracker.i18n import gettext as _
+from tracker.i18n import lazy_gettext as _l
 from tracker.journeys.models import Journey
 from tracker.outcomes.charts import DAY_TICKS, WEEK_TICKS, Guide, Series, chart
 from tracker.outcomes.models import QuestionnaireResponse, TheatreReturn

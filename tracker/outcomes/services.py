@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.outcomes import catalogue, schedule
 from tracker.outcomes.definitions import options, text

@@ -12,7 +12,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -22,6 +21,7 @@ from tracker.clock import clinic_today, utcnow
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.journeys.queries import active_clinicians
 from tracker.outcomes import catalogue, export, report, snapshots, status

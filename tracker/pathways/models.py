@@ -42,5 +42,11 @@ class PathwayTemplate(db.Model):
         return f"{self.name} v{self.version}"
 
 
-#: what a list needs of a journey's template: its name, not its (large) definition
-TEMPLATE_LABEL = (PathwayTemplate.slug, PathwayTemplate.version, PathwayTemplate.name)
+#: what a list needs of a journey's template: its name, not its (large) definition; the checksum
+#: finds this process's parsed copy of the definition (``memory.fill``) where a row needs it
+TEMPLATE_LABEL = (
+    PathwayTemplate.slug,
+    PathwayTemplate.version,
+    PathwayTemplate.name,
+    PathwayTemplate.checksum,
+)

@@ -1,12 +1,12 @@
 from functools import cache
 from zoneinfo import available_timezones
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from tracker.i18n import lazy_gettext as _l
 from tracker.patients.services import FIELDS
 
 SEX_CHOICES = [

@@ -7,7 +7,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.audit.models import AuditEvent
@@ -16,6 +15,7 @@ from tracker.auth.models import StaffUser
 from tracker.clock import clinic_today
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.pathways.models import STAGES, TEMPLATE_LABEL, PathwayTemplate
 from tracker.patients import search

@@ -1,7 +1,6 @@
 """Staff pages for patients: the list, the board, the forms and the patient page."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.audit.services import record_read
@@ -10,6 +9,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.forms import apply_errors
+from tracker.i18n import gettext as _
 from tracker.paging import paginate_segments
 from tracker.pathways.models import STAGES
 from tracker.pathways.services import latest_templates

@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import LANGUAGES, StaffUser
 from tracker.db import db
 from tracker.errors import Conflict, FieldErrors, NotFound
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.patients.services import E164
 from tracker.portal import sessions

@@ -1,13 +1,13 @@
 """Staff see a patient's signed-in portal devices on the journey page and can sign them out."""
 
 from flask import Blueprint, abort, flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.auth.access import require_clinical_staff
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import NotFound
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.portal import sessions
 from tracker.portal.forms import PlainForm

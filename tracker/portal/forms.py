@@ -1,6 +1,5 @@
 """Forms of the patient portal and of the staff side (phone check-ins, alerts, invitations)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from tracker.i18n import lazy_gettext as _l
 from tracker.portal.models import RED_FLAGS
 from tracker.portal.services import CheckInValues
 

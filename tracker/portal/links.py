@@ -22,12 +22,12 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import FieldErrors
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.patients.models import Patient
 from tracker.portal.models import Caregiver, PortalInvitation

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from tracker.clock import utcnow
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.portal import alerts, milestones, services
 from tracker.portal.chart import Mark, daily_points, pain_chart

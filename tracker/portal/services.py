@@ -10,13 +10,13 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
 from tracker.db import db, dialect_name, insert_or_skip
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Appointment, Journey
 from tracker.journeys.tasks import tick_task
 from tracker.portal import alerts, sessions

@@ -15,13 +15,13 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from tracker.audit.services import record
 from tracker.auth.models import StaffUser
 from tracker.db import db
 from tracker.errors import NotFound
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.pathways import memory
 from tracker.pathways.models import PathwayTemplate

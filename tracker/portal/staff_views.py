@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask_babel import format_datetime
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -23,6 +22,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError, NotFound
 from tracker.forms import apply_errors
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.on_duty import services as on_duty
 from tracker.portal import alerts, caregivers, links, services

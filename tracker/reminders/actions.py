@@ -2,10 +2,9 @@
 
 from datetime import datetime
 
-from flask_babel import gettext as _
-
 from tracker.audit.services import record
 from tracker.errors import Conflict, ValidationFailed
+from tracker.i18n import gettext as _
 from tracker.reminders.models import OPEN_STATUSES, PROBLEM_STATUSES, Reminder
 from tracker.reminders.planning import consents
 

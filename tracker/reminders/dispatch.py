@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from tracker.clock import utcnow
 from tracker.db import db
+from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
 from tracker.on_duty.services import escalate_due, staff_message_language
 from tracker.portal.links import link_for_message

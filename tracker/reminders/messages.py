@@ -7,7 +7,8 @@ same key uses its own text instead. Placeholders are those of the template messa
 """
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
+
+from tracker.i18n import lazy_gettext as _l
 
 #: rule keys of rows that planning does not own: staff alerts, schedule notices, portal links
 ALERT_RULE = "alert"

@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.audit.services import record_read
@@ -27,6 +26,7 @@ from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import DomainError
 from tracker.extensions import csrf
+from tracker.i18n import gettext as _
 from tracker.paging import paginate_segments
 from tracker.reminders import actions, planning, queries
 from tracker.reminders.models import AUDIENCES, CHANNELS, STATUSES, Reminder

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from flask_babel import force_locale, format_date, format_datetime, format_decimal
-from flask_babel import gettext as _
 
+from tracker.i18n import gettext as _
 from tracker.vocabulary.words import (
     DETAIL_LABELS,
     PAIN_PARTS,

@@ -8,7 +8,7 @@ services and templates (the ``stage_label``, ``humanize`` and ``read_label`` fil
 
 from collections.abc import Mapping
 
-from flask_babel import lazy_gettext as _l
+from tracker.i18n import lazy_gettext as _l
 
 #: the stages of a journey, in order
 STAGES = {
