@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from tracker.db import db
+from tracker.db import constant, db
 from tracker.journeys.models import Appointment, Journey, Task
 from tracker.pathways.models import STAGES, TEMPLATE_LABEL
 from tracker.timeutil import at_local
@@ -25,7 +25,7 @@ def stage_counts() -> dict[str, int]:
     """Active journeys per stage, every stage present."""
     rows = db.session.execute(
         sa.select(Journey.stage, sa.func.count())
-        .where(Journey.status == "active")
+        .where(Journey.status == constant("active"))
         .group_by(Journey.stage)
     )
     counts = dict.fromkeys(STAGES, 0)
@@ -56,7 +56,11 @@ def procedures_between(
     """Active journeys whose surgery starts in [start, end), earliest first; and how many."""
     return _with_total(
         sa.select(Journey, sa.func.count().over())
-        .where(Journey.status == "active", Journey.surgery_at >= start, Journey.surgery_at < end)
+        .where(
+            Journey.status == constant("active"),
+            Journey.surgery_at >= start,
+            Journey.surgery_at < end,
+        )
         .options(
             joinedload(Journey.patient),
             joinedload(Journey.surgeon),
@@ -73,7 +77,7 @@ def overdue_tasks(today: date, limit: int = ROWS) -> tuple[list[Task], int]:
     Both read the index of work still to do (``ix_tasks_to_do_due_on``): the count touches only
     the index, the list only its first rows.
     """
-    to_do = (Task.status == "open", Task.journey_active, Task.due_on < today)
+    to_do = (Task.status == constant("open"), Task.journey_active, Task.due_on < today)
     total = db.session.scalar(sa.select(sa.func.count(Task.id)).where(*to_do))
     tasks = db.session.scalars(
         sa.select(Task)
@@ -95,7 +99,7 @@ def upcoming_appointments(now: datetime, days: int = 7, limit: int = ROWS) -> li
                 Appointment.status == "scheduled",
                 Appointment.starts_at >= now,
                 Appointment.starts_at < now + timedelta(days=days),
-                Journey.status == "active",
+                Journey.status == constant("active"),
             )
             .options(joinedload(Appointment.journey).joinedload(Journey.patient))
             .order_by(Appointment.starts_at, Appointment.id)

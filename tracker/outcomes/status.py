@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from tracker.db import db, dialect_name
+from tracker.db import constant, db, dialect_name
 from tracker.journeys.models import Journey, Task
 from tracker.outcomes.models import QuestionnaireResponse
 from tracker.outcomes.schedule import Timepoint, timepoints
@@ -147,7 +147,7 @@ def _candidates(pairs: list, today: date, window: int) -> sa.CompoundSelect:
             since = Task.due_on >= today - timedelta(days=max(days))
         parts.append(
             sa.select(Task.id).where(
-                Task.status == "open", Task.key == key, Task.due_on < today, since
+                Task.status == constant("open"), Task.key == key, Task.due_on < today, since
             )
         )
     return sa.union_all(*parts)
@@ -222,7 +222,7 @@ def overdue(today: date, now: datetime, limit: int = 50) -> tuple[list[OverdueQu
     else:
         # PostgreSQL narrows the ranges by ``which`` itself, on the index (a BitmapOr).
         bounds = (
-            Task.status == "open",
+            Task.status == constant("open"),
             Task.due_on < today,
             Task.key.in_(sorted({key for _, key, _ in pairs})),
             sa.or_(Task.due_on >= today - timedelta(days=window), Task.journey_active),

@@ -13,7 +13,7 @@ from tracker.audit.models import AuditEvent
 from tracker.audit.services import diff, record
 from tracker.auth.models import StaffUser
 from tracker.clock import clinic_today
-from tracker.db import db
+from tracker.db import constant, db
 from tracker.errors import Conflict, FieldErrors
 from tracker.i18n import gettext as _
 from tracker.journeys.models import Journey
@@ -230,7 +230,7 @@ def list_query(
 
     Patients without an active journey appear only while no journey filter is set.
     """
-    active = sa.and_(Journey.patient_id == Patient.id, Journey.status == "active")
+    active = sa.and_(Journey.patient_id == Patient.id, Journey.status == constant("active"))
     query = _matching(sa.select(Patient).outerjoin(Journey, active), q)
     if stage:
         query = query.where(Journey.stage == stage)
@@ -266,7 +266,7 @@ def list_segments(
         return [_matching(sa.select(Patient), q).order_by(*_name_order(q))]
     if sort == "name":
         return [list_query(q=q, stage=stage, pathway=pathway, surgeon_id=surgeon_id)]
-    active = sa.and_(Journey.patient_id == Patient.id, Journey.status == "active")
+    active = sa.and_(Journey.patient_id == Patient.id, Journey.status == constant("active"))
     running = _matching(sa.select(Patient).join(Journey, active), q)
     if stage:
         running = running.where(Journey.stage == stage)
@@ -308,7 +308,7 @@ def board(
         # them they are read from the index of active journeys by stage alone.
         if patients or q:
             query = _matching(query.join(Patient, Patient.id == Journey.patient_id), q)
-        query = query.where(Journey.status == "active")
+        query = query.where(Journey.status == constant("active"))
         if pathway:
             query = query.join(PathwayTemplate, PathwayTemplate.id == Journey.template_id).where(
                 PathwayTemplate.slug == pathway
@@ -348,7 +348,9 @@ def active_journeys_for(patients: list[Patient]) -> dict[int, Journey]:
         return {}
     rows = db.session.scalars(
         sa.select(Journey)
-        .where(Journey.patient_id.in_([p.id for p in patients]), Journey.status == "active")
+        .where(
+            Journey.patient_id.in_([p.id for p in patients]), Journey.status == constant("active")
+        )
         .options(
             joinedload(Journey.template).load_only(*TEMPLATE_LABEL), joinedload(Journey.surgeon)
         )
