@@ -81,7 +81,10 @@ def _template_ngettext(context, singular: str, plural: str, num: int, **variable
 
 def install(app: Flask) -> None:
     """Templates' ``_``, ``gettext`` and ``ngettext`` through the kept catalog (after
-    Flask-Babel's ``init_app``, which installs its own)."""
+    Flask-Babel's ``init_app``, which installs its own).
+
+    Jinja's installer is called for ``pgettext`` and ``npgettext`` (it takes all four); its
+    ``_``, ``gettext`` and ``ngettext`` are then replaced by the one-call versions above."""
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
