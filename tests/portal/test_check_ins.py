@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from tracker.audit.models import AuditEvent
 from tracker.clock import utcnow
 from tracker.db import db
 from tracker.errors import ValidationFailed
@@ -152,7 +153,8 @@ def test_staff_record_a_check_in_taken_by_phone(recovering, coordinator, client)
 
 def test_a_check_in_post_is_a_handful_of_statements(recovering, invite, phone, count_queries):
     """Session (with access, journey, patient, template), the row, its audit row, and one
-    statement for everything the alert rules read, with a week of check-ins behind."""
+    statement for everything the alert rules read, with a week of check-ins behind. On
+    PostgreSQL the row, its audit row and the rules' facts are one statement."""
     journey = recovering()
     patient = phone()
     patient.open(invite(journey))
@@ -167,9 +169,30 @@ def test_a_check_in_post_is_a_handful_of_statements(recovering, invite, phone, c
     with count_queries() as statements:
         response = patient.client.post("/portal/check-in", data=data)
     assert response.status_code == 303
-    # On PostgreSQL what the rules read comes back with the INSERT (RETURNING): three.
-    assert len(statements) == (3 if db.engine.dialect.name == "postgresql" else 4), statements
+    assert len(statements) == (2 if db.engine.dialect.name == "postgresql" else 4), statements
+    stored = db.session.scalar(sa.select(CheckIn).order_by(CheckIn.id.desc()).limit(1))
+    audit = db.session.execute(
+        sa.select(AuditEvent.object_type, AuditEvent.object_id, AuditEvent.details).where(
+            AuditEvent.action == "portal.check_in", AuditEvent.object_id == stored.id
+        )
+    ).one()
+    assert audit == (
+        "CheckIn",
+        stored.id,
+        {
+            "back_pain": 3,
+            "leg_pain": 2,
+            "red_flags": [],
+            "entered_by": "patient",
+            "caregiver": None,
+        },
+    )
     with count_queries() as statements:  # a double tap: the session and one INSERT that skips
         again = patient.client.post("/portal/check-in", data=data)
     assert again.status_code == 303 and count() == 8
     assert len(statements) <= 3, statements
+    # the skipped INSERT wrote no audit row either
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "portal.check_in"))
+        == 8
+    )

@@ -8,6 +8,7 @@ it forwards), so the trail answers who, what, when and from where.
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import has_request_context, request
 
 from tracker.audit.models import AuditEvent
@@ -39,6 +40,31 @@ def actor_label(actor) -> str:
     return getattr(actor, "name", None) or str(actor)
 
 
+def _change(
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    *,
+    actor,
+    patient_id: int | None,
+    details: dict[str, Any] | None,
+    now: datetime | None,
+) -> dict[str, Any]:
+    """The columns of one change's audit row."""
+    return {
+        "at": now or utcnow(),
+        "kind": "change",
+        "actor_id": getattr(actor, "id", None),
+        "actor_label": actor_label(actor),
+        "action": action,
+        "patient_id": patient_id,
+        "object_type": object_type,
+        "object_id": object_id,
+        "details": _plain(details or {}),
+        "ip_address": origin(),
+    }
+
+
 def record(
     action: str,
     obj,
@@ -57,19 +83,56 @@ def record(
     db.session.flush()
     db.session.execute(
         AuditEvent.__table__.insert(),
-        {
-            "at": now or utcnow(),
-            "kind": "change",
-            "actor_id": getattr(actor, "id", None),
-            "actor_label": actor_label(actor),
-            "action": action,
-            "patient_id": patient_id,
-            "object_type": type(obj).__name__,
-            "object_id": getattr(obj, "id", None),
-            "details": _plain(details or {}),
-            "ip_address": origin(),
-        },
+        _change(
+            action,
+            type(obj).__name__,
+            getattr(obj, "id", None),
+            actor=actor,
+            patient_id=patient_id,
+            details=details,
+            now=now,
+        ),
     )
+
+
+#: the columns :func:`insert_for` takes from bound parameters (``a_<column>``)
+_FOR_COLUMNS = (
+    "at",
+    "kind",
+    "actor_id",
+    "actor_label",
+    "action",
+    "patient_id",
+    "object_type",
+    "details",
+    "ip_address",
+)
+
+
+def insert_for(made: sa.CTE) -> sa.Insert:
+    """The audit row of the row that ``made`` (``INSERT … RETURNING id`` as a CTE) inserts, for
+    the same statement: the change and its audit row are one round trip, and a skipped INSERT
+    (a key already taken) writes no audit row either. The values come from
+    :func:`params_for`. PostgreSQL only (SQLite has no INSERT in a WITH)."""
+    table = AuditEvent.__table__
+    values = [sa.bindparam(f"a_{name}", type_=table.c[name].type) for name in _FOR_COLUMNS]
+    return table.insert().from_select([*_FOR_COLUMNS, "object_id"], sa.select(*values, made.c.id))
+
+
+def params_for(
+    action: str,
+    object_type: str,
+    *,
+    actor=None,
+    patient_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The bound parameters of :func:`insert_for`: what :func:`record` would write."""
+    values = _change(
+        action, object_type, None, actor=actor, patient_id=patient_id, details=details, now=now
+    )
+    return {f"a_{name}": values[name] for name in _FOR_COLUMNS}
 
 
 def record_read(

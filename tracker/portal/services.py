@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
-from tracker.audit.services import record
+from tracker.audit.services import insert_for as audit_insert_for
+from tracker.audit.services import params_for, record
 from tracker.auth.models import StaffUser
 from tracker.db import db, dialect_name, insert_or_skip
 from tracker.errors import Conflict, FieldErrors, NotFound, ValidationFailed
@@ -356,36 +357,48 @@ def record_check_in(
         **{flag: flag in values.flags for flag in RED_FLAGS},
     }
     params = {f"v_{name}": value for name, value in row.items()}
+    actor = staff or caregiver_actor(caregiver)
+    audit_details = {
+        "back_pain": back,
+        "leg_pain": leg,
+        "red_flags": [flag for flag in RED_FLAGS if row[flag]],
+        "entered_by": row["entered_by"],
+        "caregiver": row["caregiver_id"],
+    }
     dialect = dialect_name()
-    facts = None
     if dialect == "postgresql":
-        # The alert rules' facts come back with the row (one round trip less): subqueries in
-        # RETURNING read the table as it was before this INSERT.
+        # One round trip: the row, its audit row (in the same statement) and, back with it, the
+        # alert rules' facts (subqueries that read the table as it was before this INSERT).
         limits, operated = alerts.thresholds(journey), alerts.surgery_day(journey)
         params |= alerts.facts_params(journey.id, row["day"], now, limits, operated)
-        insert = _check_in_insert(dialect, operated is not None)
-        returned = db.session.execute(insert, params).one_or_none()
-        check_in = _persistent(returned) if returned else None
-        facts = alerts.read_facts(returned[_STORED:]) if returned else None
+        params |= params_for(
+            "portal.check_in",
+            CheckIn.__name__,
+            actor=actor,
+            patient_id=journey.patient_id,
+            now=now,
+            details=audit_details,
+        )
+        returned = db.session.execute(_check_in_insert(dialect, operated is not None), params)
+        returned = returned.one_or_none()
+        if returned is None:
+            return _same_journey(_by_key(key), journey), False
+        check_in = _persistent({**row, "id": returned[0]})
+        facts = alerts.read_facts(returned[1:])
     else:
         returned = db.session.execute(_check_in_insert(dialect, False), params).one_or_none()
-        check_in = _persistent(returned) if returned else None
-    if check_in is None:
-        return _same_journey(_by_key(key), journey), False
-    record(
-        "portal.check_in",
-        check_in,
-        actor=staff or caregiver_actor(caregiver),
-        patient_id=journey.patient_id,
-        now=now,
-        details={
-            "back_pain": back,
-            "leg_pain": leg,
-            "red_flags": check_in.red_flags,
-            "entered_by": check_in.entered_by,
-            "caregiver": getattr(caregiver, "id", None),
-        },
-    )
+        if returned is None:
+            return _same_journey(_by_key(key), journey), False
+        check_in = _persistent(returned._asdict())
+        record(
+            "portal.check_in",
+            check_in,
+            actor=actor,
+            patient_id=journey.patient_id,
+            now=now,
+            details=audit_details,
+        )
+        facts = None
     alerts.evaluate_check_in(check_in, now=now, facts=facts)
     return check_in, True
 
@@ -414,28 +427,29 @@ _CHECK_IN_COLUMNS = (
 
 @cache
 def _check_in_insert(dialect: str, operated: bool):
-    """The check-in's INSERT (skipped when its key is taken) over bound parameters ``v_<column>``,
-    returning the row and, on PostgreSQL, the alert rules' facts. Built once per shape: a
-    check-in compiles no SQL, and the statement's cache key is worked out once."""
+    """The check-in's INSERT (skipped when its key is taken) over bound parameters ``v_<column>``.
+
+    On PostgreSQL it also writes the check-in's audit row (parameters ``a_<column>``) and
+    returns the new id with the alert rules' facts; elsewhere it returns the stored row. Built
+    once per shape: a check-in compiles no SQL, and the statement's cache key is worked out once.
+    """
     table = CheckIn.__table__
     values = {
         name: sa.bindparam(f"v_{name}", type_=table.c[name].type) for name in _CHECK_IN_COLUMNS
     }
     insert = insert_or_skip(table, "idempotency_key", dialect=dialect).values(values)
-    if dialect == "postgresql":
-        return insert.returning(*table.c, *alerts.facts_columns(operated=operated))
-    return insert.returning(*table.c)
+    if dialect != "postgresql":
+        return insert.returning(*table.c)
+    stored = insert.returning(table.c.id).cte("stored")
+    return sa.select(stored.c.id, *alerts.facts_columns(operated=operated)).add_cte(
+        audit_insert_for(stored).cte("audited")
+    )
 
 
-#: the stored columns at the head of the INSERT's RETURNING, then the alert rules' facts
-_STORED = len(CheckIn.__table__.c)
-
-
-def _persistent(returned) -> CheckIn:
-    """The session's ``CheckIn`` of a row the INSERT returned, as if loaded by a query (the
-    Core INSERT skips the ORM's per-statement bookkeeping; the row is what was stored)."""
-    stored = zip(CheckIn.__table__.c, returned[:_STORED], strict=True)
-    check_in = CheckIn(**{column.key: value for column, value in stored})
+def _persistent(stored: dict) -> CheckIn:
+    """The session's ``CheckIn`` of the row the INSERT stored, as if loaded by a query (the
+    Core INSERT skips the ORM's per-statement bookkeeping; ``stored`` is what was stored)."""
+    check_in = CheckIn(**stored)
     make_transient_to_detached(check_in)
     db.session.add(check_in)
     return check_in
