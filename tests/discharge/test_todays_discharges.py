@@ -214,3 +214,29 @@ def test_the_old_download_address_leads_to_the_page(app, journey_at, surgeon, si
     response = staff.get("/discharge/today.pdf?size=letter")
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/discharge/today?size=letter")
+
+
+def test_a_template_version_s_discharge_section_is_checked_once(app, journey_at, monkeypatch):
+    """Today's list asks for every patient going home whether their pathway's discharge
+    instructions are complete: each template version (its checksum) is checked once."""
+    from tracker.discharge import content, defaults
+    from tracker.pathways.models import PathwayTemplate
+
+    checked = []
+    real = defaults.problem
+
+    def counting(section):
+        checked.append(section)
+        return real(section)
+
+    monkeypatch.setattr(defaults, "problem", counting)
+    monkeypatch.setattr(content, "_PROBLEMS", {})
+    first, second = journey_at(), journey_at()
+    assert first.template_id == second.template_id
+    assert content.template_problem(first.template) is None
+    assert content.template_problem(second.template) is None
+    assert len(checked) == 1
+    broken = PathwayTemplate(checksum="0" * 64, definition={"discharge": {"wound": []}})
+    assert content.template_problem(broken) == "lifting_limit_kg must be a number of 0 or more"
+    assert content.template_problem(broken) is not None
+    assert len(checked) == 2

@@ -11,6 +11,7 @@ from tracker.discharge import defaults
 from tracker.discharge.models import DischargeDraft
 from tracker.journeys.models import Appointment, Journey
 from tracker.journeys.wording import appointment_location, appointment_title
+from tracker.pathways.models import PathwayTemplate
 from tracker.timeutil import clinic_tz
 
 #: bumped when the shape of the content changes, so stored sheets can be read later
@@ -176,9 +177,24 @@ def missing_facts(journey: Journey, now: datetime) -> list[str]:
         missing.append("the surgeon")
     if not follow_ups(journey, now):
         missing.append("a booked follow-up appointment")
-    if defaults.problem(journey.template.definition.get("discharge")) is not None:
+    if template_problem(journey.template) is not None:
         missing.append(f"discharge instructions in the pathway template {journey.template}")
     return missing
+
+
+#: what is wrong with each template version's discharge section (None: nothing), by checksum
+_PROBLEMS: dict[str, str | None] = {}
+
+
+def template_problem(template: PathwayTemplate) -> str | None:
+    """What is wrong with the template's discharge section, or None when it is complete.
+
+    A version's content never changes under its checksum, so each is checked once per process
+    (today's discharges ask for every patient going home; the check reads every text).
+    """
+    if template.checksum not in _PROBLEMS:
+        _PROBLEMS[template.checksum] = defaults.problem(template.definition.get("discharge"))
+    return _PROBLEMS[template.checksum]
 
 
 def missing_message(missing: list[str]) -> str:
