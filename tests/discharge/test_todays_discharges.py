@@ -38,11 +38,16 @@ def test_only_patients_going_home_today_are_listed(app, journey_at, surgeon, coo
     advance(home, actor=coordinator, now=NOON, override_reason="Sheet given on paper.")
     gone = journey_at(now=NOON)
     cancel(gone, reason="Transferred to another hospital.", actor=coordinator, now=NOON)
+    # planned to stay one night after yesterday's operation, but went home the same day
+    early = journey_at(now=NOON, template="il", surgery_at=NOON - timedelta(days=1))
+    advance(early, actor=coordinator, now=NOON - timedelta(hours=20), override_reason="Went home.")
+    stayed = journey_at(now=NOON, template="il", surgery_at=NOON - timedelta(days=1))
     db.session.commit()
 
     leaving = {e.journey.id: e for e in today.overview(NOON)}
-    assert set(leaving) == {signed.id, drafted.id, nothing.id, home.id}
+    assert set(leaving) == {signed.id, drafted.id, nothing.id, home.id, stayed.id}
     assert tomorrow.id not in leaving and yesterday.id not in leaving
+    assert early.discharged_at < NOON - timedelta(hours=12) and early.id not in leaving
     assert leaving[signed.id].signed and leaving[signed.id].sheet.version == 1
     assert not leaving[drafted.id].signed and leaving[drafted.id].draft is not None
     assert leaving[nothing.id].draft is None and leaving[nothing.id].draft_printable

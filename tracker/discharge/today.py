@@ -60,6 +60,11 @@ def going_home(today: date) -> list[Journey]:
         stay = int(template.definition.get("planned_stay_days", 0))
         stays.setdefault(stay, []).append(template.id)
     start, end = _day_bounds(today)
+    # Planned to go today, one condition per planned stay, each a range of surgery dates read
+    # from their index. Whether the journey is still here is left to the check below: asked in
+    # SQL ("discharged_at IS NULL"), SQLite read it from the discharge index instead, i.e. every
+    # journey not yet discharged (8 ms at 100k patients); those already gone are at most a
+    # day's operations.
     planned = [
         sa.and_(
             Journey.template_id.in_(ids),
@@ -69,10 +74,9 @@ def going_home(today: date) -> list[Journey]:
         for stay, ids in stays.items()
     ]
     went_home = sa.and_(Journey.discharged_at >= start, Journey.discharged_at < end)
-    still_here = sa.and_(Journey.discharged_at.is_(None), sa.or_(*planned) if planned else False)
     journeys = db.session.scalars(
         sa.select(Journey)
-        .where(Journey.status != "cancelled", sa.or_(went_home, still_here))
+        .where(Journey.status != "cancelled", sa.or_(went_home, *planned))
         .options(joinedload(Journey.patient), joinedload(Journey.surgeon))
         .order_by(Journey.surgery_at, Journey.id)
     ).all()
