@@ -32,10 +32,12 @@ PAGES = (
     ("resolved alerts", "/alerts?status=resolved"),
     ("outbox", "/outbox/"),
     ("outbox: failed", "/outbox/?status=failed"),
+    ("outbox: sent", "/outbox/?status=sent"),
     ("today's discharges", "/discharge/today"),
     ("journey page", "/journeys/{journey}"),
     ("patient page", "/patients/{patient}"),
     ("messages inbox", "/messages"),
+    ("closed conversations", "/messages?status=closed"),
     ("outcomes report", "/reports/outcomes"),
 )
 

@@ -95,6 +95,45 @@ def test_assign_filter_and_close(recovering, invite, phone, staff_browser, coord
     assert "Ani" in staff_browser.get("/messages?status=closed").get_data(as_text=True)
 
 
+def test_a_message_that_came_in_after_the_page_opened_stops_the_close(
+    recovering, invite, phone, staff_browser
+):
+    journey, portal = _patient_writes(recovering, invite, phone, given_name="Ani")
+    conversation = db.session.scalar(sa.select(Conversation))
+    page = f"/messages/{conversation.id}"
+    token = staff_browser.token(page)  # the coordinator opens it: read
+    assert send(portal, "The wound is leaking now").status_code == 303  # then the patient writes
+    response = staff_browser.client.post(f"{page}/close", data={"csrf_token": token})
+    assert response.status_code == 303 and response.location.endswith(page)
+    shown = staff_browser.get(page).get_data(as_text=True)
+    assert "Read it before closing" in shown and "The wound is leaking now" in shown
+    db.session.expire_all()
+    assert db.session.get(Conversation, conversation.id).status == "open"
+    assert not db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "message.close")
+    ).all()
+    # Read now (the page above): closing goes through.
+    assert staff_browser.post(f"{page}/close", page=page).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Conversation, conversation.id).status == "closed"
+
+
+def test_closed_conversations_are_listed_by_their_latest_message(
+    app, make_journey, make_patient, coordinator
+):
+    now = datetime(2026, 12, 9, 3, tzinfo=UTC)
+    for name, hours_ago in (("Early", 50), ("Late", 2), ("Middle", 20)):
+        journey = make_journey(make_patient(given_name=name, mrn=f"C-{name}"))
+        services.send_from_patient(journey, "hello", [], now=now - timedelta(hours=hours_ago))
+        db.session.flush()
+        conversation = services.open_conversation(journey)
+        conversation.staff_unread = 0
+        services.close(conversation, actor=coordinator, now=now)
+    order = [c.patient.given_name for c in services.inbox(status="closed")]
+    assert order == ["Late", "Middle", "Early"]
+    assert services.inbox() == []
+
+
 def test_the_inbox_puts_unread_first_then_the_longest_waiting(app, make_journey, make_patient):
     now = datetime(2026, 12, 9, 3, tzinfo=UTC)  # a Wednesday, 10:00 in Jakarta
     old = make_journey(make_patient(given_name="Old", mrn="O-1"))

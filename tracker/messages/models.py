@@ -37,6 +37,8 @@ class Conversation(db.Model):
         sa.CheckConstraint(_in("status", CONVERSATION_STATUSES), name="status"),
         # The inbox and the dashboard: open ones, oldest waiting first.
         sa.Index("ix_conversations_status_waiting_since", "status", "waiting_since"),
+        # Closed ones, the latest message first (a clinic closes thousands a year).
+        sa.Index("ix_conversations_status_last_message_at_id", "status", "last_message_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

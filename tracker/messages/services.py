@@ -331,8 +331,14 @@ def assign(
 
 
 def close(conversation: Conversation, *, actor: StaffUser, now: datetime) -> None:
+    """Close a conversation; refused while a patient-side message in it is unread (one that
+    came in after the page was opened): closing would hide it from the inbox's open list."""
     if conversation.status == "closed":
         raise Conflict(_("The conversation is already closed."))
+    if conversation.staff_unread:
+        raise Conflict(
+            _("A new message came in after you opened the conversation. Read it before closing.")
+        )
     conversation.status = "closed"
     conversation.closed_at, conversation.closed_by_id = now, actor.id
     conversation.waiting_since = None
@@ -361,7 +367,9 @@ INBOX_ROWS = 50
 def inbox(
     *, status: str = "open", assignee: str = "all", user: StaffUser | None = None
 ) -> list[Conversation]:
-    """Conversations, unread first, then the oldest waiting first, then the latest message.
+    """Open conversations unread first, then the oldest waiting first, then the latest message;
+    closed ones by their latest message (nothing waits in them: see :func:`close`), read off
+    their index in that order however many years of them the clinic keeps.
 
     ``assignee``: ``all``, ``me`` (``user``'s), ``unassigned``, or a staff user's id.
     """
@@ -376,13 +384,17 @@ def inbox(
         query = query.where(Conversation.assignee_id.is_(None))
     elif assignee.isdigit():
         query = query.where(Conversation.assignee_id == int(assignee))
-    query = query.order_by(
-        (Conversation.staff_unread > 0).desc(),
-        Conversation.waiting_since.is_(None),
-        Conversation.waiting_since,
-        Conversation.last_message_at.desc(),
-        Conversation.id,
-    ).limit(INBOX_ROWS)
+    if status == "closed":
+        query = query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+    else:
+        query = query.order_by(
+            (Conversation.staff_unread > 0).desc(),
+            Conversation.waiting_since.is_(None),
+            Conversation.waiting_since,
+            Conversation.last_message_at.desc(),
+            Conversation.id,
+        )
+    query = query.limit(INBOX_ROWS)
     return list(db.session.scalars(query))
 
 

@@ -215,9 +215,9 @@ def close(conversation_id: int):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Conversation closed. A new message from the patient opens a new one."), "success")
+        return redirect(url_for(".show", conversation_id=conversation.id), code=303)
+    db.session.commit()
+    flash(_("Conversation closed. A new message from the patient opens a new one."), "success")
     return redirect(url_for(".inbox"), code=303)
 
 

@@ -46,8 +46,10 @@ class Reminder(db.Model):
         sa.CheckConstraint("attempts >= 0", name="attempts"),
         # What the dispatchers poll: due rows by time.
         sa.Index("ix_reminders_status_next_attempt_at", "status", "next_attempt_at"),
-        # The outbox filtered by status, newest first.
-        sa.Index("ix_reminders_status_due_at", "status", "due_at"),
+        # The outbox filtered by status, newest first: read off the index in its order, id too
+        # (without it PostgreSQL walked the due-time index from the newest planned reminders,
+        # skipping every pending one to find the latest sent or skipped ones).
+        sa.Index("ix_reminders_status_due_at_id", "status", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
