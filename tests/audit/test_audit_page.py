@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.web.conftest import Browser
+from tracker.audit import queries
 from tracker.audit.models import AuditEvent
 from tracker.audit.services import record, record_read
 from tracker.db import db
@@ -88,6 +89,23 @@ def test_filters(admin_browser, trail, query, expected):
 def test_filter_by_user(admin_browser, trail, surgeon):
     page = admin_browser.get(f"/admin/audit?user={surgeon.id}").get_data(as_text=True)
     assert rows_of(page) == 1 and "RM-0043" in page
+
+
+def test_what_one_person_looked_at(admin_browser, trail, coordinator):
+    page = admin_browser.get(f"/admin/audit?user={coordinator.id}&kind=read").get_data(as_text=True)
+    assert rows_of(page) == 2 and page.count("<code>patient.view</code>") == 2
+
+
+def test_the_action_filter_offers_every_action_in_the_trail_once(admin_browser, trail):
+    record("journey.advance", trail["siti"], patient_id=trail["siti"].id)
+    record("alert.raise", trail["budi"], patient_id=trail["budi"].id)
+    record("journey.advance", trail["budi"], patient_id=trail["budi"].id)
+    db.session.commit()
+    held = sorted(set(db.session.scalars(sa.select(AuditEvent.action))))
+    assert queries.actions() == held
+    page = admin_browser.get("/admin/audit").get_data(as_text=True)
+    for action in held:
+        assert page.count(f'<option value="{action}">') == 1, action
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import StaffUser
-from tracker.db import db
+from tracker.db import constant, db
 from tracker.patients.models import Patient
 from tracker.timeutil import at_local, clinic_tz
 
@@ -61,8 +61,8 @@ def events_query(filters: AuditFilters) -> sa.Select:
         query = query.where(AuditEvent.actor_id == filters.user_id)
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
-    if filters.kind:
-        query = query.where(AuditEvent.kind == filters.kind)
+    if filters.kind:  # one of KINDS (the form's choices): written in, for the partial index
+        query = query.where(AuditEvent.kind == constant(filters.kind))
     tz = clinic_tz()
     if filters.date_from is not None:
         query = query.where(AuditEvent.at >= at_local(filters.date_from, time(0), tz))
@@ -73,8 +73,21 @@ def events_query(filters: AuditFilters) -> sa.Select:
 
 
 def actions() -> list[str]:
-    """Every action the trail holds, for the filter (other features add their own)."""
-    return list(db.session.scalars(sa.select(AuditEvent.action).distinct().order_by("action")))
+    """Every action the trail holds, for the filter (other features add their own).
+
+    Read as a "skip scan": the first action, then each next one after it, one probe of the
+    action index per action (about forty), rather than a ``DISTINCT`` over the whole trail
+    (4.6 million rows at a 100,000-patient clinic: a third of a second).
+    """
+    found = sa.select(sa.func.min(AuditEvent.action).label("action")).cte("found", recursive=True)
+    after = (
+        sa.select(sa.func.min(AuditEvent.action))
+        .where(AuditEvent.action > found.c.action)
+        .scalar_subquery()
+    )
+    found = found.union_all(sa.select(after).where(found.c.action.is_not(None)))
+    query = sa.select(found.c.action).where(found.c.action.is_not(None)).order_by(found.c.action)
+    return list(db.session.scalars(query))
 
 
 def staff_users() -> list[StaffUser]:

@@ -13,7 +13,7 @@ from tracker.auth.access import admin_required
 from tracker.clock import clinic_today
 from tracker.db import db
 from tracker.i18n import gettext as _
-from tracker.inputs import page_number
+from tracker.paging import paginate
 
 bp = Blueprint("audit", __name__)
 
@@ -89,13 +89,7 @@ def index():
     form, filters = _filters()
     page = patients = None
     if filters is not None:
-        page = db.paginate(
-            queries.events_query(filters),
-            page=page_number(),
-            per_page=PAGE_SIZE,
-            max_per_page=PAGE_SIZE,
-            error_out=False,
-        )
+        page = paginate(queries.events_query(filters), per_page=PAGE_SIZE)
         patients = queries.patients_of(page.items)
         record_read("audit.view", actor=current_user, details=filters.described())
     status = 200 if filters is not None else 422
