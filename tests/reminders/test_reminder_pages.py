@@ -47,6 +47,24 @@ def test_outbox_lists_failures_first_and_filters(staff, make_journey):
     assert "No reminders match." in nobody
 
 
+def test_outbox_search_finds_a_patient_by_any_part_of_the_name_or_mrn(
+    staff, make_journey, make_patient
+):
+    siti = make_journey(make_patient(given_name="Siti", family_name="Rahayu", mrn="RM-0042"))
+    make_journey(make_patient(given_name="Budi", family_name="Santoso", mrn="RM-0043"))
+
+    def patients_shown(q: str) -> set[str]:
+        page = staff.client.get("/outbox/", query_string={"q": q}).get_data(as_text=True)
+        return {name for name in ("Siti", "Budi") if name in page}
+
+    assert patients_shown("rahayu") == {"Siti"}
+    assert patients_shown("SITI rah") == {"Siti"}  # every word, any case
+    assert patients_shown("m-004") == {"Siti", "Budi"}
+    assert patients_shown("siti santoso") == set()
+    assert patients_shown("%") == set()  # a percent sign is a character, not a wildcard
+    assert siti.patient.full_name in staff.client.get("/outbox/?q=0042").get_data(as_text=True)
+
+
 def test_outbox_needs_a_clinical_sign_in(client, make_user):
     response = client.get("/outbox/")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]

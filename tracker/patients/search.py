@@ -5,7 +5,8 @@ PostgreSQL answers ``ILIKE '%word%'`` from a trigram index (``pg_trgm``, migrati
 trigram tokenizer. The table :data:`TABLE` indexes the patients' MRN, given and family names, kept
 in step by triggers on ``patients`` (migration ``20261203_sqlite_search``). On SQLite a search
 word of three or more characters first finds its candidates there; the ``LIKE`` conditions still
-decide, so both databases answer alike.
+decide, so both databases answer alike. :func:`matching` is the condition every search by
+patient uses (the patient list, the outbox).
 """
 
 import weakref
@@ -13,6 +14,7 @@ import weakref
 import sqlalchemy as sa
 
 from tracker.db import db
+from tracker.patients.models import Patient
 
 TABLE = "patients_search"
 #: the fewest characters the trigram index can look up (shorter words read every patient)
@@ -53,3 +55,32 @@ def candidates(word: str) -> sa.Select:
         .select_from(sa.table(TABLE))
         .where(sa.literal_column(TABLE).op("MATCH")(phrase))
     )
+
+
+def matching(query: sa.Select, q: str | None) -> sa.Select:
+    """``query`` narrowed to the patients whose name or MRN holds every word of ``q`` (any
+    case; ``%`` and ``_`` are plain characters). ``query`` reads ``patients``: a list of them,
+    or ``select(Patient.id)`` for an ``IN``.
+
+    ``ILIKE`` on PostgreSQL, where a trigram index answers it; ``lower() LIKE`` on SQLite, where
+    the words the trigram search table can look up narrow it first.
+    """
+    if q and q.strip():
+        use_index = indexed()
+        for term in q.strip().split():
+            if use_index and len(term) >= MIN_CHARS:
+                query = query.where(Patient.id.in_(candidates(term)))
+            like = f"%{_escape_like(term)}%"
+            query = query.where(
+                sa.or_(
+                    Patient.given_name.ilike(like, escape="\\"),
+                    Patient.family_name.ilike(like, escape="\\"),
+                    Patient.mrn.ilike(like, escape="\\"),
+                )
+            )
+    return query
+
+
+def _escape_like(term: str) -> str:
+    """A search word matched literally: ``%`` and ``_`` are not wildcards to a person."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

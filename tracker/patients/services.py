@@ -167,36 +167,9 @@ def update_patient(patient: Patient, values: dict[str, Any], *, actor, now: date
     return patient
 
 
-def _matching(query: sa.Select, q: str | None) -> sa.Select:
-    """Patients whose name or MRN holds every word of ``q`` (any case).
-
-    ``ILIKE`` on PostgreSQL, where a trigram index answers it; ``lower() LIKE`` on SQLite, where
-    the words the trigram search table can look up narrow it first (:mod:`.search`).
-    """
-    if q and q.strip():
-        indexed = search.indexed()
-        for term in q.strip().split():
-            if indexed and len(term) >= search.MIN_CHARS:
-                query = query.where(Patient.id.in_(search.candidates(term)))
-            like = f"%{_escape_like(term)}%"
-            query = query.where(
-                sa.or_(
-                    Patient.given_name.ilike(like, escape="\\"),
-                    Patient.family_name.ilike(like, escape="\\"),
-                    Patient.mrn.ilike(like, escape="\\"),
-                )
-            )
-    return query
-
-
-def _escape_like(term: str) -> str:
-    """A search word matched literally: ``%`` and ``_`` are not wildcards to a person."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_query(q: str | None = None) -> sa.Select:
     """Patients matching a name or MRN fragment, in name order."""
-    return _matching(sa.select(Patient), q).order_by(*NAME_ORDER)
+    return search.matching(sa.select(Patient), q).order_by(*NAME_ORDER)
 
 
 NAME_ORDER = (Patient.family_name, Patient.given_name, Patient.id)
@@ -231,7 +204,7 @@ def list_query(
     Patients without an active journey appear only while no journey filter is set.
     """
     active = sa.and_(Journey.patient_id == Patient.id, Journey.status == constant("active"))
-    query = _matching(sa.select(Patient).outerjoin(Journey, active), q)
+    query = search.matching(sa.select(Patient).outerjoin(Journey, active), q)
     if stage:
         query = query.where(Journey.stage == stage)
     if pathway:
@@ -263,11 +236,11 @@ def list_segments(
     filter only the first part is left.
     """
     if sort == "name" and not (stage or pathway or surgeon_id):
-        return [_matching(sa.select(Patient), q).order_by(*_name_order(q))]
+        return [search.matching(sa.select(Patient), q).order_by(*_name_order(q))]
     if sort == "name":
         return [list_query(q=q, stage=stage, pathway=pathway, surgeon_id=surgeon_id)]
     active = sa.and_(Journey.patient_id == Patient.id, Journey.status == constant("active"))
-    running = _matching(sa.select(Patient).join(Journey, active), q)
+    running = search.matching(sa.select(Patient).join(Journey, active), q)
     if stage:
         running = running.where(Journey.stage == stage)
     if pathway:
@@ -283,7 +256,7 @@ def list_segments(
         running = running.order_by(rank, *NAME_ORDER)
     if stage or pathway or surgeon_id:
         return [running]
-    others = _matching(sa.select(Patient).where(~sa.exists().where(active)), q).order_by(
+    others = search.matching(sa.select(Patient).where(~sa.exists().where(active)), q).order_by(
         *NAME_ORDER
     )
     return [running, others]
@@ -307,7 +280,7 @@ def board(
         # The counts need the patients only to match a search (a journey always has one): without
         # them they are read from the index of active journeys by stage alone.
         if patients or q:
-            query = _matching(query.join(Patient, Patient.id == Journey.patient_id), q)
+            query = search.matching(query.join(Patient, Patient.id == Journey.patient_id), q)
         query = query.where(Journey.status == constant("active"))
         if pathway:
             query = query.join(PathwayTemplate, PathwayTemplate.id == Journey.template_id).where(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from tracker.db import db
 from tracker.journeys.models import Appointment, Journey
 from tracker.pathways.models import PathwayTemplate
+from tracker.patients import search
 from tracker.patients.models import Patient
 from tracker.reminders.models import PROBLEM_STATUSES, Reminder
 from tracker.timeutil import at_local
@@ -84,17 +85,9 @@ def outbox_segments(filters: OutboxFilters, tz: ZoneInfo) -> list[sa.Select]:
         start = at_local(filters.day, time(0), tz)
         query = query.where(Reminder.due_at >= start, Reminder.due_at < start + timedelta(1))
     if (filters.q or "").split():
-        # The patients first (few), then their reminders: not every reminder's patient's name.
-        patients = sa.select(Patient.id)
-        for term in filters.q.split():
-            like = f"%{term.lower()}%"
-            patients = patients.where(
-                sa.or_(
-                    sa.func.lower(Patient.given_name).like(like),
-                    sa.func.lower(Patient.family_name).like(like),
-                    sa.func.lower(Patient.mrn).like(like),
-                )
-            )
+        # The patients first (few, from the search index), then their reminders: not every
+        # reminder's patient's name.
+        patients = search.matching(sa.select(Patient.id), filters.q)
         query = query.where(Reminder.patient_id.in_(patients))
     newest = (Reminder.status, Reminder.due_at.desc(), Reminder.id.desc())  # the status index
     if filters.status:
