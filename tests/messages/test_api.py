@@ -45,3 +45,31 @@ def test_the_api_refuses_an_empty_body_and_unknown_journeys(client, recovering, 
     assert client.post(url, json={}, headers=api_headers()).status_code == 422
     assert client.get("/api/v1/journeys/999999/messages", headers=api_headers()).status_code == 404
     assert client.get(url).status_code == 401
+
+
+def test_the_list_costs_the_same_statements_however_many_messages(
+    client, recovering, invite, phone, api_headers, count_queries
+):
+    journey = recovering()
+    portal = phone()
+    portal.open(invite(journey))
+    url = f"/api/v1/journeys/{journey.id}/messages"
+    headers = api_headers()
+
+    def statements() -> int:
+        client.get(url, headers=headers)
+        db.session.remove()
+        with count_queries() as seen:
+            response = client.get(url, headers=headers)
+        assert response.status_code == 200
+        return len(seen)
+
+    send(portal, "first", ("w.jpg", jpeg_with_gps((400, 300))))
+    one = statements()
+    for n in range(4):
+        send(portal, f"more {n}", ("w.jpg", jpeg_with_gps((400, 300))))
+    assert statements() == one
+    db.session.expire_all()
+    assert len(client.get(url, headers=headers).get_json()["items"]) == 5
+    reads = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "message.list"))
+    assert len(reads.all()) == 5  # every read is on record, committed after the answer

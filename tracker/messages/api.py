@@ -79,10 +79,11 @@ def list_messages(journey_id: int):
     """The journey's messages, newest last (reading them is audited)."""
     journey = get_or_404(Journey, journey_id)
     messages = services.journey_messages(journey)
+    # Committed once the answer is built (audit.views.keep_reads): a commit here would expire
+    # every message and load each again while the answer is written.
     record_read(
         "message.list", journey, actor=g.api_user, patient_id=journey.patient_id, now=utcnow()
     )
-    db.session.commit()
     return {"items": messages}
 
 
