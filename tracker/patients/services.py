@@ -168,8 +168,8 @@ def update_patient(patient: Patient, values: dict[str, Any], *, actor, now: date
 
 
 def search_query(q: str | None = None) -> sa.Select:
-    """Patients matching a name or MRN fragment, in name order."""
-    return search.matching(sa.select(Patient), q).order_by(*NAME_ORDER)
+    """Patients matching a name or MRN fragment, in name order (the API's list)."""
+    return search.matching(sa.select(Patient), q).order_by(*_name_order(q))
 
 
 NAME_ORDER = (Patient.family_name, Patient.given_name, Patient.id)
